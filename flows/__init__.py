@@ -1,0 +1,1 @@
+"""Prefect flows of textwash: thin wiring around the pure core in textwash."""

@@ -1,0 +1,80 @@
+"""Decode: raw bytes to text, recording the encoding used.
+
+Order of trust: a byte-order mark, then strict UTF-8 (most of the web), then charset-normalizer's
+detection for legacy single-byte encodings. Bytes that look binary, or that no charset turns into
+readable text, raise DecodeError with a reason fit for a reject record. Line ends become LF.
+"""
+from __future__ import annotations
+
+import codecs
+import re
+import unicodedata
+from dataclasses import dataclass
+
+import charset_normalizer
+
+# UTF-32 first: its little-endian BOM begins with UTF-16's.
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32-le"),
+    (codecs.BOM_UTF32_BE, "utf-32-be"),
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
+# Control bytes other than tab, LF, FF and CR: text files almost never hold them.
+_CONTROL_BYTES = re.compile(rb"[\x00-\x08\x0b\x0e-\x1f\x7f]")
+_LINE_ENDS = re.compile(r"\r\n?")
+# Share of characters that may be unprintable in text we accept as decoded.
+_MAX_UNPRINTABLE = 0.01
+_MAX_CONTROL_BYTES = 0.001
+_SNIFF_BYTES = 1 << 16
+
+
+class DecodeError(ValueError):
+    """Bytes that cannot become text; `reason` is a short stable code for reject records."""
+
+    def __init__(self, reason: str, detail: str):
+        super().__init__(f"{reason}: {detail}")
+        self.reason = reason
+        self.detail = detail
+
+
+@dataclass(frozen=True)
+class Decoded:
+    text: str
+    encoding: str
+
+
+def decode(data: bytes) -> Decoded:
+    """Decode `data` to text with LF line ends; raise DecodeError when it is not text."""
+    if not data.strip():
+        raise DecodeError("empty", "no content" if not data else "only whitespace")
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            try:
+                text = data[len(bom):].decode(encoding.replace("-sig", ""))
+            except UnicodeDecodeError as exc:
+                raise DecodeError("undecodable", f"invalid {encoding} after its byte-order mark: {exc.reason}") from None
+            return _finish(text, encoding)
+    sample = data[:_SNIFF_BYTES]
+    if b"\x00" in sample:
+        raise DecodeError("binary", "NUL bytes and no byte-order mark")
+    if len(_CONTROL_BYTES.findall(sample)) > max(2, _MAX_CONTROL_BYTES * len(sample)):
+        raise DecodeError("binary", "control bytes that text does not contain")
+    try:
+        return _finish(data.decode("utf-8"), "utf-8")
+    except UnicodeDecodeError:
+        pass
+    best = charset_normalizer.from_bytes(data).best()
+    if best is None:
+        raise DecodeError("undecodable", "not UTF-8, and no known charset decodes it to readable text")
+    return _finish(str(best), best.encoding)
+
+
+def _finish(text: str, encoding: str) -> Decoded:
+    if not text.strip():
+        raise DecodeError("empty", "only whitespace")
+    unprintable = sum(1 for ch in text if unicodedata.category(ch) in ("Cc", "Cs", "Co", "Cn") and ch not in "\t\n\r\f")
+    if unprintable > _MAX_UNPRINTABLE * len(text):
+        raise DecodeError("undecodable", f"{encoding} decoding leaves {unprintable} unprintable characters")
+    return Decoded(_LINE_ENDS.sub("\n", text), encoding)

@@ -1,0 +1,63 @@
+"""The working form of a document between repair and record: numbered lines with verdicts.
+
+Cleaning and metadata steps never delete anything: they mark a line with the reason it leaves
+the text, or move a span out of a line into `cut_spans`. The record is assembled from what is
+left, and every cut is reported, so nothing vanishes without a reason.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+WORD = re.compile(r"\w+")
+
+
+@dataclass
+class Line:
+    number: int  # 1-based position in the decoded text
+    text: str  # stripped of surrounding white space
+    reason: str | None = None  # why the line left the text; None while it is kept
+
+    @property
+    def kept(self) -> bool:
+        return self.reason is None and bool(self.text)
+
+    @property
+    def words(self) -> int:
+        return len(WORD.findall(self.text))
+
+
+@dataclass
+class Page:
+    lines: list[Line]
+    # Spans cut out of lines that otherwise stay: (line number, text, reason).
+    cut_spans: list[tuple[int, str, str]] = field(default_factory=list)
+
+    @classmethod
+    def from_text(cls, text: str) -> Page:
+        return cls([Line(i, raw.strip()) for i, raw in enumerate(text.split("\n"), start=1)])
+
+    def kept(self) -> list[Line]:
+        return [line for line in self.lines if line.kept]
+
+    def cut(self, line: Line, reason: str) -> None:
+        """Take a whole line out of the text, unless an earlier step already did."""
+        if line.reason is None:
+            line.reason = reason
+
+    def cut_span(self, line: Line, span: str, reason: str) -> None:
+        """Take `span` (which must occur in the line) out of a line that otherwise stays."""
+        line.text = line.text.replace(span, "", 1).strip()
+        self.cut_spans.append((line.number, span.strip(), reason))
+        if not line.text:
+            line.reason = line.reason or reason
+
+    def text(self) -> str:
+        """The kept lines, one paragraph each, separated by a blank line."""
+        return "\n\n".join(line.text for line in self.kept())
+
+    def removed(self) -> list[dict[str, str]]:
+        """Every cut, in document order, as {text, reason}."""
+        cuts = [(line.number, 0, line.text, line.reason) for line in self.lines if line.reason and line.text]
+        cuts += [(number, 1, span, reason) for number, span, reason in self.cut_spans if span]
+        return [{"text": text, "reason": reason} for _, _, text, reason in sorted(cuts)]

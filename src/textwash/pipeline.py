@@ -1,0 +1,108 @@
+"""The per-document path (decode → repair → clean → metadata → record) and its batch form.
+
+Plain functions over plain data: the Prefect flow and the CLI only call `process_batch`. Every
+input ends as exactly one document row or one reject row; an unexpected error in one document
+becomes that document's reject, never the batch's failure.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from textwash.clean import apply_end_rules, apply_line_rules
+from textwash.decode import DecodeError, decode
+from textwash.language import detect_language
+from textwash.lines import Page
+from textwash.metadata import Metadata, extract_metadata
+from textwash.read import DEFAULT_MAX_BYTES, InputTooLarge, read_input
+from textwash.record import build_document, build_reject, sha256_hex
+from textwash.repair import repair
+from textwash.rules import RuleSet, load_rules
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Settings:
+    max_bytes: int = DEFAULT_MAX_BYTES
+    rules_path: str | None = None  # None: the packaged rules
+
+
+@dataclass
+class BatchResult:
+    documents: list[dict] = field(default_factory=list)
+    rejects: list[dict] = field(default_factory=list)
+
+
+class Rejected(Exception):
+    def __init__(self, reason: str, detail: str):
+        super().__init__(f"{reason}: {detail}")
+        self.reason = reason
+        self.detail = detail
+
+
+def clean_text(text: str, rules: RuleSet) -> tuple[Page, Metadata]:
+    """Clean repaired text: line rules, then metadata, then end-of-article rules."""
+    page = Page.from_text(text)
+    apply_line_rules(page, rules)
+    meta = extract_metadata(page)
+    apply_end_rules(page, rules)
+    return page, meta
+
+
+def process_bytes(source: str, data: bytes, processed_at: dt.datetime, rules: RuleSet) -> dict:
+    """The document row for `data`; raises Rejected when the input cannot be a document."""
+    try:
+        decoded = decode(data)
+    except DecodeError as exc:
+        raise Rejected(exc.reason, exc.detail) from None
+    repaired = repair(decoded.text)
+    page, meta = clean_text(repaired.text, rules)
+    text = page.text()
+    if not text:
+        removed = len(page.removed())
+        raise Rejected("no-article-text", f"all {removed} non-blank lines were removed as boilerplate or metadata")
+    return build_document(
+        source=source,
+        source_sha256=sha256_hex(data),
+        page=page,
+        meta=meta,
+        language=detect_language(text),
+        encoding=decoded.encoding,
+        repaired=repaired.changed,
+        processed_at=processed_at,
+    )
+
+
+def process_batch(root: Path, sources: list[str], processed_at: dt.datetime, settings: Settings = Settings()) -> BatchResult:
+    """Process `sources` (paths relative to `root`), each to a document or a reject."""
+    rules = load_rules(settings.rules_path)  # a broken rules file fails the run, not each document
+    result = BatchResult()
+    for source in sources:
+        data = None
+        try:
+            data = read_input(root, source, settings.max_bytes).data
+            result.documents.append(process_bytes(source, data, processed_at, rules))
+            continue
+        except Rejected as exc:
+            reason, detail = exc.reason, exc.detail
+        except InputTooLarge as exc:
+            reason, detail = "too-large", str(exc)
+        except OSError as exc:
+            reason, detail = "unreadable", f"{type(exc).__name__}: {exc.strerror or exc}"
+        except Exception as exc:  # one bad document must never stop the run
+            log.exception("internal error on %s", source)
+            reason, detail = "internal-error", f"{type(exc).__name__}: {exc}"
+        result.rejects.append(
+            build_reject(
+                source=source,
+                reason=reason,
+                detail=detail,
+                processed_at=processed_at,
+                source_sha256=sha256_hex(data) if data is not None else None,
+                size_bytes=len(data) if data is not None else None,
+            )
+        )
+    return result

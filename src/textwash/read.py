@@ -1,0 +1,46 @@
+"""Read: find the input files under a raw root and read their bytes, within a size cap."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+# File names that are never articles: hidden files, editor leftovers, our own sidecar state.
+_SKIPPED_PREFIXES = (".", "~")
+
+DEFAULT_MAX_BYTES = 50 * 1024 * 1024
+
+
+class InputTooLarge(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class RawInput:
+    source: str  # path relative to the raw root, with forward slashes
+    data: bytes
+
+
+def discover(root: Path) -> list[str]:
+    """Every input file under `root`, as sorted root-relative paths; symlinks are not followed
+    out of the root."""
+    root = root.resolve()
+    if not root.is_dir():
+        raise FileNotFoundError(f"raw location {root} is not a directory")
+    sources = []
+    for path in root.rglob("*"):
+        relative = path.relative_to(root)
+        if any(part.startswith(_SKIPPED_PREFIXES) for part in relative.parts):
+            continue
+        if path.is_file() and path.resolve().is_relative_to(root):
+            sources.append(relative.as_posix())
+    return sorted(sources)
+
+
+def read_input(root: Path, source: str, max_bytes: int = DEFAULT_MAX_BYTES) -> RawInput:
+    """The bytes of `source` under `root`; InputTooLarge past `max_bytes`."""
+    path = root / source
+    size = path.stat().st_size
+    if size > max_bytes:
+        raise InputTooLarge(f"{size} bytes, over the {max_bytes}-byte limit")
+    return RawInput(source, path.read_bytes())
+

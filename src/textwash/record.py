@@ -1,0 +1,75 @@
+"""Record: assemble the document and reject rows in the shape schema.py defines."""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+
+from textwash import __version__
+from textwash.lines import WORD, Page
+from textwash.metadata import Metadata
+
+
+def sha256_hex(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def document_id(source: str, source_sha256: str) -> str:
+    """Stable id of one version of one input: the same source with the same bytes, the same id."""
+    return sha256_hex(f"{source}\n{source_sha256}".encode())[:32]
+
+
+def build_document(
+    *,
+    source: str,
+    source_sha256: str,
+    page: Page,
+    meta: Metadata,
+    language: str | None,
+    encoding: str,
+    repaired: bool,
+    processed_at: dt.datetime,
+    url: str | None = None,
+) -> dict:
+    text = page.text()
+    return {
+        "doc_id": document_id(source, source_sha256),
+        "source": source,
+        "source_sha256": source_sha256,
+        "url": url,
+        "title": meta.title,
+        "description": meta.description,
+        "authors": meta.authors,
+        "publisher": meta.publisher,
+        "dateline": meta.dateline,
+        "published": meta.published,
+        "section": meta.section,
+        "language": language,
+        "text": text,
+        "word_count": len(WORD.findall(text)),
+        "content_sha256": sha256_hex(text.encode()),
+        "removed": page.removed(),
+        "encoding": encoding,
+        "repaired": repaired,
+        "pipeline_version": __version__,
+        "processed_at": processed_at,
+    }
+
+
+def build_reject(
+    *,
+    source: str,
+    reason: str,
+    detail: str,
+    processed_at: dt.datetime,
+    source_sha256: str | None = None,
+    size_bytes: int | None = None,
+) -> dict:
+    return {
+        "source": source,
+        "source_sha256": source_sha256,
+        "size_bytes": size_bytes,
+        "reason": reason,
+        "detail": detail,
+        "pipeline_version": __version__,
+        "processed_at": processed_at,
+    }

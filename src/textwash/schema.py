@@ -1,0 +1,67 @@
+"""The one place that defines what textwash writes: the document and reject record schemas.
+
+Every column is typed explicitly so that DuckDB, Polars, pandas and Spark read the files as they
+are. The schema version travels in each Parquet file's key-value metadata; bump it whenever a
+column is added, removed or changes type.
+"""
+from __future__ import annotations
+
+import pyarrow as pa
+
+from textwash import __version__
+
+SCHEMA_VERSION = "1"
+
+REMOVED_SPAN = pa.struct([("text", pa.string()), ("reason", pa.string())])
+
+DOCUMENT_SCHEMA = pa.schema(
+    [
+        pa.field("doc_id", pa.string(), nullable=False),
+        pa.field("source", pa.string(), nullable=False),
+        pa.field("source_sha256", pa.string(), nullable=False),
+        pa.field("url", pa.string()),
+        pa.field("title", pa.string()),
+        pa.field("description", pa.string()),
+        pa.field("authors", pa.list_(pa.string())),
+        pa.field("publisher", pa.string()),
+        pa.field("dateline", pa.string()),
+        pa.field("published", pa.date32()),
+        pa.field("section", pa.list_(pa.string())),
+        pa.field("language", pa.string()),
+        pa.field("text", pa.string(), nullable=False),
+        pa.field("word_count", pa.int32(), nullable=False),
+        pa.field("content_sha256", pa.string(), nullable=False),
+        pa.field("removed", pa.list_(REMOVED_SPAN)),
+        pa.field("encoding", pa.string()),
+        pa.field("repaired", pa.bool_()),
+        pa.field("pipeline_version", pa.string(), nullable=False),
+        pa.field("processed_at", pa.timestamp("us", tz="UTC"), nullable=False),
+    ]
+)
+
+REJECT_SCHEMA = pa.schema(
+    [
+        pa.field("source", pa.string(), nullable=False),
+        pa.field("source_sha256", pa.string()),
+        pa.field("size_bytes", pa.int64()),
+        pa.field("reason", pa.string(), nullable=False),
+        pa.field("detail", pa.string()),
+        pa.field("pipeline_version", pa.string(), nullable=False),
+        pa.field("processed_at", pa.timestamp("us", tz="UTC"), nullable=False),
+    ]
+)
+
+
+def file_metadata(kind: str) -> dict[bytes, bytes]:
+    """Key-value metadata stored in every Parquet file textwash writes."""
+    return {
+        b"textwash.schema_version": SCHEMA_VERSION.encode(),
+        b"textwash.pipeline_version": __version__.encode(),
+        b"textwash.kind": kind.encode(),
+    }
+
+
+def to_table(rows: list[dict], schema: pa.Schema, kind: str) -> pa.Table:
+    """Build a table of `rows` (dicts keyed by column name) in `schema`, with textwash metadata."""
+    table = pa.Table.from_pylist(rows, schema=schema)
+    return table.replace_schema_metadata(file_metadata(kind))
