@@ -56,8 +56,17 @@ class Page:
         """The kept lines, one paragraph each, separated by a blank line."""
         return "\n\n".join(line.text for line in self.kept())
 
-    def removed(self) -> list[dict[str, str]]:
-        """Every cut, in document order, as {text, reason}."""
+    def removed(self) -> list[dict]:
+        """Every cut, in document order, as {text, reason, paragraph}: `paragraph` is the index of
+        the kept paragraph the cut stood before (or inside, for a span cut out of a kept line)."""
+        paragraph_at = {}
+        kept_so_far = 0
+        for line in self.lines:
+            paragraph_at[line.number] = kept_so_far
+            kept_so_far += line.kept
         cuts = [(line.number, 0, line.text, line.reason) for line in self.lines if line.reason and line.text]
         cuts += [(number, 1, span, reason) for number, span, reason in self.cut_spans if span]
-        return [{"text": text, "reason": reason} for _, _, text, reason in sorted(cuts)]
+        return [
+            {"text": text, "reason": reason, "paragraph": paragraph_at[number]}
+            for number, _, text, reason in sorted(cuts)
+        ]

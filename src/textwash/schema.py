@@ -12,7 +12,8 @@ from textwash import __version__
 
 SCHEMA_VERSION = "1"
 
-REMOVED_SPAN = pa.struct([("text", pa.string()), ("reason", pa.string())])
+# A cut: its text, why, and where it stood (index of the kept paragraph it preceded).
+REMOVED_SPAN = pa.struct([("text", pa.string()), ("reason", pa.string()), ("paragraph", pa.int32())])
 
 DOCUMENT_SCHEMA = pa.schema(
     [
