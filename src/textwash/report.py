@@ -33,8 +33,8 @@ NO_LANGUAGE = "(unknown)"
 # Ink colours for removal reasons, most frequent family first; each reaches WCAG AA contrast
 # (4.5:1) as text on white and on its own tint. Families past the palette share OTHER_INK.
 REASON_INKS = (
-    "#b91c1c", "#1d4ed8", "#047857", "#7e22ce", "#b45309",
-    "#0e7490", "#be185d", "#4d7c0f", "#9a3412", "#4338ca",
+    "#b91c1c", "#1d4ed8", "#047857", "#7e22ce", "#854d0e",
+    "#0e7490", "#be185d", "#3f6212", "#9a3412", "#4338ca",
 )
 OTHER_INK = "#475569"
 TINT_STRENGTH = 0.10
