@@ -186,9 +186,11 @@ def test_reads_a_dataset_of_later_schemas_and_layouts(tmp_path):
 def test_rewriting_removes_pages_of_documents_gone(tmp_path):
     row = {"doc_id": "c3", "source": "kept.txt", "text": "some text", "removed": []}
     write_parquet_rows([row, {**row, "doc_id": "d4", "source": "gone.txt"}], tmp_path / "ds" / "documents" / "p.parquet")
-    write_report(tmp_path / "ds", tmp_path / "report")
+    first = write_report(tmp_path / "ds")  # the flow's call: the report goes inside the dataset folder
+    assert first == tmp_path / "ds" / "report" / "index.html"
+    assert len(list((first.parent / "documents").glob("*.html"))) == 2
     write_parquet_rows([row], tmp_path / "ds" / "documents" / "p.parquet")
-    index = write_report(tmp_path / "ds", tmp_path / "report")
+    index = write_report(tmp_path / "ds")
     assert sorted(p.name for p in (index.parent / "documents").iterdir()) == ["c3.html"]
 
 

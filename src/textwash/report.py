@@ -27,6 +27,7 @@ import pyarrow.dataset as ds
 from textwash.lines import WORD
 
 DOCUMENT_PAGES = "documents"
+DEFAULT_FOLDER = "report"  # inside the dataset folder, when no other is given
 NO_SITE = "(no URL)"
 NO_LANGUAGE = "(unknown)"
 
@@ -332,13 +333,15 @@ def render_document(row: dict, summary: DocumentSummary, inks: dict[str, str], p
 
 # --- writing ----------------------------------------------------------------------------------
 
-def write_report(dataset: Path | str, out: Path | str, generated: dt.datetime | None = None) -> Path:
-    """Write the report of the dataset at `dataset` into `out`; returns the path of its index.html.
+def write_report(dataset: Path | str, out: Path | str | None = None, generated: dt.datetime | None = None) -> Path:
+    """Write the report of the dataset at `dataset` into `out` (default: DATASET/report); returns
+    the path of its index.html. The ingest flow calls this after its commit.
 
     Pages of documents no longer in the dataset are removed from out/documents/ (only there, and
     only .html files), so a report folder reused across runs shows the current run alone.
     """
-    dataset, out = Path(dataset), Path(out)
+    dataset = Path(dataset)
+    out = Path(out) if out is not None else dataset / DEFAULT_FOLDER
     documents, rejects = read_dataset(dataset)
     documents.sort(key=lambda row: (row.get("source") or "", row.get("doc_id") or ""))
     overview, summaries = summarize(documents, rejects)
