@@ -74,6 +74,11 @@ class DocumentSummary:
         total = self.words_kept + self.words_removed
         return self.words_removed / total if total else 0.0
 
+    @property
+    def language_code(self) -> str | None:
+        """The language as an HTML lang value, so screen readers read the text in its language."""
+        return None if self.language == NO_LANGUAGE else self.language
+
 
 @dataclass
 class Overview:
