@@ -3,6 +3,7 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+CHROMIUM ?= chromium
 STAMP := $(VENV)/.installed
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export DO_NOT_TRACK := 1
@@ -25,7 +26,7 @@ test: setup browser
 # The report's browser test needs headless Chromium: install Debian's package when it is missing
 # and this machine can (root with apt-get). Elsewhere that test skips and says why.
 browser:
-	@if command -v chromium >/dev/null 2>&1; then :; \
+	@if command -v $(CHROMIUM) >/dev/null 2>&1; then :; \
 	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
 	  echo "installing chromium for the report's browser test"; \
 	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium fonts-liberation >/dev/null; } \

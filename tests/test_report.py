@@ -156,17 +156,18 @@ def _default(f: pa.Field):
 
 
 def test_reads_a_dataset_of_later_schemas_and_layouts(tmp_path):
-    """Hive partitions, a documents/ symlink into a version folder, files with and without newer
-    columns: all rows read, duplicates counted, extra columns shown, duplicates linked."""
-    version = tmp_path / "_versions" / "00000002" / "documents"
+    """Hive partitions, documents/ reached through symlinks into a version folder, files with and
+    without newer columns: all rows read, duplicates counted, extra columns shown, duplicates linked."""
+    out = tmp_path / "out"
+    version = out / "_versions" / "00000002" / "documents"
     old = {"doc_id": "a1", "source": "old.txt", "text": "first text here", "removed": []}
     new = {"doc_id": "b2", "source": "new.txt", "text": "second text here", "removed": [],
            "duplicate_of": "a1", "source_format": "html", "url": "https://www.example.org/x"}
     write_parquet_rows([old], version / "processed_date=2026-11-21" / "part-0.parquet")
     write_parquet_rows([new], version / "processed_date=2026-11-22" / "part-0.parquet",
                        extra={"duplicate_of": pa.string(), "source_format": pa.string()})
-    (tmp_path / "out").mkdir()
-    (tmp_path / "out" / "documents").symlink_to(version, target_is_directory=True)
+    (out / "_current").symlink_to(version.parent.relative_to(out), target_is_directory=True)
+    (out / "documents").symlink_to(Path("_current") / "documents", target_is_directory=True)
 
     documents, rejects = read_dataset(tmp_path / "out")
     assert sorted(row["source"] for row in documents) == ["new.txt", "old.txt"] and rejects == []
