@@ -177,7 +177,7 @@ def test_reads_a_dataset_of_later_schemas_and_layouts(tmp_path):
 
     index = write_report(tmp_path / "out", tmp_path / "report")
     page = lxml.html.parse(str(page_of(index, "new.txt"))).getroot()
-    metadata = dict(zip([dt.text_content() for dt in page.xpath("//aside//dt")], page.xpath("//aside//dd")))
+    metadata = dict(zip([term.text_content() for term in page.xpath("//aside//dt")], page.xpath("//aside//dd")))
     assert metadata["source_format"].text_content() == "html"
     assert metadata["processed_date"].text_content() == "2026-11-22"
     (link,) = metadata["duplicate_of"].xpath(".//a")
@@ -239,7 +239,7 @@ needs_chromium = pytest.mark.skipif(
 
 def chromium(tmp_path: Path, url: str, *args: str) -> subprocess.CompletedProcess:
     """Headless Chromium on `url`, offline: every host name fails to resolve."""
-    profile = Path(os.path.join(tmp_path, f"profile-{len(list(tmp_path.glob('profile-*')))}"))
+    profile = tmp_path / f"profile-{len(list(tmp_path.glob('profile-*')))}"
     command = [
         CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
         "--disable-background-networking", "--disable-component-update", "--disable-sync",
