@@ -204,6 +204,9 @@ def test_cli_writes_the_report_and_refuses_a_non_dataset(tmp_path):
     result = runner.invoke(app, ["report", str(tmp_path), "--out", str(tmp_path / "r2")])
     assert result.exit_code == 2 and "no documents/ folder" in fold(result.output.replace("│", " "))
     assert not (tmp_path / "r2").exists()
+    (tmp_path / "dataset" / "rejects" / "part-00001.parquet").write_bytes(b"PAR1 not really parquet")
+    result = runner.invoke(app, ["report", str(tmp_path / "dataset"), "--out", str(tmp_path / "r3")])
+    assert result.exit_code == 2 and "cannot read" in fold(result.output.replace("│", " "))
 
 
 def test_pages_read_without_script(sample_report):

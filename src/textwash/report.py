@@ -30,6 +30,7 @@ DOCUMENT_PAGES = "documents"
 DEFAULT_FOLDER = "report"  # inside the dataset folder, when no other is given
 NO_SITE = "(no URL)"
 NO_LANGUAGE = "(unknown)"
+NO_REASON = "(no reason)"
 
 # Ink colours for removal reasons, most frequent family first; each reaches WCAG AA contrast
 # (4.5:1) as text on white and on its own tint. Families past the palette share OTHER_INK.
@@ -113,12 +114,15 @@ def read_dataset(dataset: Path) -> tuple[list[dict], list[dict]]:
 def _read_rows(folder: Path) -> list[dict]:
     """All rows under `folder`, hive partitions included; files written before a column was
     added read as nulls in it."""
-    dataset = ds.dataset(folder, format="parquet", partitioning="hive")
-    schemas = [fragment.physical_schema for fragment in dataset.get_fragments()]
-    if not schemas:
-        return []
-    schema = pa.unify_schemas([*schemas, dataset.schema], promote_options="permissive")
-    return ds.dataset(folder, schema=schema, format="parquet", partitioning="hive").to_table().to_pylist()
+    try:
+        dataset = ds.dataset(folder, format="parquet", partitioning="hive")
+        schemas = [fragment.physical_schema for fragment in dataset.get_fragments()]
+        if not schemas:
+            return []
+        schema = pa.unify_schemas([*schemas, dataset.schema], promote_options="permissive")
+        return ds.dataset(folder, schema=schema, format="parquet", partitioning="hive").to_table().to_pylist()
+    except (pa.ArrowException, OSError) as exc:
+        raise DatasetError(f"cannot read {folder}: {exc}") from exc
 
 
 # --- the figures ------------------------------------------------------------------------------
@@ -140,7 +144,7 @@ def site_of(row: dict) -> str:
 def summarize(documents: list[dict], rejects: list[dict]) -> tuple[Overview, list[DocumentSummary]]:
     """The overview figures and one summary per document (in the order of `documents`)."""
     overview = Overview(documents=len(documents), rejects=len(rejects))
-    overview.rejects_by_reason.update(row.get("reason") or "(no reason)" for row in rejects)
+    overview.rejects_by_reason.update(row.get("reason") or NO_REASON for row in rejects)
     if any("duplicate_of" in row for row in documents):
         overview.duplicates = sum(1 for row in documents if row.get("duplicate_of"))
     pages = page_names(documents)
@@ -152,8 +156,8 @@ def summarize(documents: list[dict], rejects: list[dict]) -> tuple[Overview, lis
         for span in cuts:
             span_words = words(span.get("text"))
             removed += span_words
-            overview.cuts_by_reason[span.get("reason") or "(no reason)"] += 1
-            overview.words_by_reason[span.get("reason") or "(no reason)"] += span_words
+            overview.cuts_by_reason[span.get("reason") or NO_REASON] += 1
+            overview.words_by_reason[span.get("reason") or NO_REASON] += span_words
         summary = DocumentSummary(
             page=page,
             doc_id=row.get("doc_id") or "",
@@ -164,7 +168,7 @@ def summarize(documents: list[dict], rejects: list[dict]) -> tuple[Overview, lis
             words_kept=kept,
             words_removed=removed,
             cuts=len(cuts),
-            reasons=sorted({span.get("reason") or "(no reason)" for span in cuts}),
+            reasons=sorted({span.get("reason") or NO_REASON for span in cuts}),
             duplicate_of=row.get("duplicate_of"),
         )
         overview.words_kept += kept
@@ -233,7 +237,7 @@ def document_blocks(text: str, removed: list[dict]) -> list[Block]:
         cuts_before[index].append(span)
     blocks = []
     for index in range(len(paragraphs) + 1):
-        blocks += [Block("cut", span.get("text") or "", span.get("reason") or "(no reason)")
+        blocks += [Block("cut", span.get("text") or "", span.get("reason") or NO_REASON)
                    for span in cuts_before[index]]
         if index < len(paragraphs):
             blocks.append(Block("kept", paragraphs[index]))
