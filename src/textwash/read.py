@@ -1,8 +1,15 @@
-"""Read: find the input files under a raw root and read their bytes, within a size cap."""
+"""Read: find the input files under a raw root and read their bytes, within a size cap.
+
+What each file holds (one document, or many in a JSONL dump or WARC archive) is formats.py's
+business; metadata sidecars (name.json next to name.txt) are read with their document, so
+discovery leaves them out.
+"""
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+
+from textwash.formats import is_sidecar
 
 # File names that are never articles: hidden files, editor leftovers, our own sidecar state.
 _SKIPPED_PREFIXES = (".", "~")
@@ -21,8 +28,8 @@ class RawInput:
 
 
 def discover(root: Path) -> list[str]:
-    """Every input file under `root`, as sorted root-relative paths; symlinks are not followed
-    out of the root."""
+    """Every input file under `root` except metadata sidecars, as sorted root-relative paths;
+    symlinks are not followed out of the root."""
     root = root.resolve()
     if not root.is_dir():
         raise FileNotFoundError(f"raw location {root} is not a directory")
@@ -31,7 +38,7 @@ def discover(root: Path) -> list[str]:
         relative = path.relative_to(root)
         if any(part.startswith(_SKIPPED_PREFIXES) for part in relative.parts):
             continue
-        if path.is_file() and path.resolve().is_relative_to(root):
+        if path.is_file() and path.resolve().is_relative_to(root) and not is_sidecar(path):
             sources.append(relative.as_posix())
     return sorted(sources)
 
