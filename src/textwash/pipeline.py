@@ -7,6 +7,7 @@ becomes that document's reject, never the batch's failure.
 """
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import logging
 from collections.abc import Iterator
@@ -16,7 +17,7 @@ from pathlib import Path
 from textwash.clean import apply_end_rules, apply_line_rules
 from textwash.decode import DecodeError, decode
 from textwash.language import detect_language
-from textwash.lines import Page
+from textwash.lines import WORD, Page
 from textwash.metadata import Metadata, extract_metadata
 from textwash.extract import (
     DEFAULT_TIMEOUT_SECONDS,
@@ -96,6 +97,8 @@ def process_item(item: InputItem, processed_at: dt.datetime, rules: RuleSet, ext
             raise Rejected("no-article-text", "trafilatura found no main text on the page")
     repaired = repair(text)
     page, meta = clean_text(repaired.text, rules)
+    if item.kind == HTML:
+        meta = _restore_header_guesses(page, meta, page_meta)
     meta = merge_metadata(page_meta, meta)
     text = page.text()
     if not text:
@@ -115,6 +118,32 @@ def process_item(item: InputItem, processed_at: dt.datetime, rules: RuleSet, ext
         source_format=item.source_format,
         tags=page_meta.tags,
     )
+
+
+# Share of a line's words that must recur in the page title for the line to be that headline.
+HEADLINE_OVERLAP = 0.5
+_TEXT_TITLE, _TEXT_DESCRIPTION = "metadata: title", "metadata: description"
+
+
+def _restore_header_guesses(page: Page, meta: Metadata, page_meta: PageMetadata) -> Metadata:
+    """Put back the lines the text-level reader took for title and standfirst, bar a headline.
+
+    That reader expects a whole-page dump with a header zone; trafilatura's text starts at the
+    article, where its guesses are the first paragraphs. Only a repeat of the page's own title
+    (trafilatura keeps an in-article headline) stays out, as the title.
+    """
+    for line in page.lines:
+        if line.reason == _TEXT_DESCRIPTION:
+            line.reason, meta = None, dataclasses.replace(meta, description=None)
+        elif line.reason == _TEXT_TITLE and not _is_headline(line.text, page_meta.title):
+            line.reason, meta = None, dataclasses.replace(meta, title=None)
+    return meta
+
+
+def _is_headline(line: str, title: str | None) -> bool:
+    words = [word.lower() for word in WORD.findall(line)]
+    title_words = {word.lower() for word in WORD.findall(title or "")}
+    return bool(words) and sum(word in title_words for word in words) >= HEADLINE_OVERLAP * len(words)
 
 
 def process_batch(root: Path, sources: list[str], processed_at: dt.datetime, settings: Settings = Settings()) -> BatchResult:
