@@ -28,6 +28,9 @@ _WARC_SUFFIXES = {".warc"}
 _GZIP_MAGIC = b"\x1f\x8b"
 _HTML_MIME = ("text/html", "application/xhtml+xml")
 _SNIFF = 1024
+_GZIP_MEMBER = b"\x1f\x8b\x08"
+_WARC_START = b"\nWARC/1."  # a header line after the blank line that closes a record
+_WARC_TYPES = {"warcinfo", "response", "resource", "request", "metadata", "revisit", "conversion", "continuation"}
 
 
 @dataclass(frozen=True)
@@ -82,6 +85,12 @@ def read_items(root: Path, source: str, max_bytes: int) -> Iterator[InputItem | 
     path = root / source
     container = _container(path)
     try:
+        if container == "warc":
+            # warcio reads gzip members itself, and unlike GzipFile it still hands over the
+            # records before a damaged member.
+            with path.open("rb") as raw:
+                yield from _read_warc(raw, source, max_bytes)
+            return
         with _open(path) as stream:
             if container is None:
                 container = _sniff(stream)
@@ -231,31 +240,59 @@ def _jsonl_item(source: str, line: bytes) -> InputItem:
     )
 
 
-def _read_warc(stream, source: str, max_bytes: int) -> Iterator[InputItem | BadItem]:
+def _read_warc(raw, source: str, max_bytes: int) -> Iterator[InputItem | BadItem]:
+    """The HTML responses of a WARC file; after a record whose framing is broken, reading
+    resumes at the next record start found in the bytes."""
+    start: int | None = 0
+    while start is not None:
+        raw.seek(start)
+        start = yield from _read_warc_from(raw, source, max_bytes)
+
+
+def _read_warc_from(raw, source: str, max_bytes: int) -> Iterator[InputItem | BadItem]:
+    """Records from the stream's position on; returns where to resume after broken framing, or
+    None at the end of the file."""
     from warcio.archiveiterator import ArchiveIterator
     from warcio.exceptions import ArchiveLoadFailed
 
-    records = ArchiveIterator(stream, check_digests="raise")
+    records = ArchiveIterator(raw, check_digests="raise")
     while True:
         try:
             record = next(records)
         except StopIteration:
-            return
+            return None
         except (ArchiveLoadFailed, ValueError, EOFError, zlib.error) as exc:
-            # The archive's framing is broken here: nothing after this point can be located.
-            offset = records.get_record_offset() if hasattr(records, "get_record_offset") else "?"
-            yield BadItem(f"{source}#offset-{offset}", "broken-warc", f"{type(exc).__name__}: {exc}")
-            return
+            broken_at = records.offset  # the end of the last record read whole
+            yield BadItem(f"{source}#offset-{broken_at}", "broken-warc-record", f"{type(exc).__name__}: {exc}")
+            return _next_record_start(raw, broken_at + 1)
+        record_id = (record.rec_headers.get_header("WARC-Record-ID") or "").strip("<>") or f"offset-{records.offset}"
+        item_source = f"{source}#{record_id}"
+        if record.rec_type not in _WARC_TYPES:
+            yield BadItem(item_source, "broken-warc-record", f"no valid WARC header (record type {record.rec_type!r})")
+            continue
         if record.rec_type != "response":
             continue  # warcinfo, request, metadata records describe the crawl, not documents
-        record_id = (record.rec_headers.get_header("WARC-Record-ID") or "").strip("<>") or f"offset-{records.get_record_offset()}"
-        item_source = f"{source}#{record_id}"
         try:
             yield _warc_item(record, item_source, max_bytes)
         except _Reject as exc:
             yield BadItem(item_source, exc.reason, exc.detail)
         except (ArchiveLoadFailed, ValueError, EOFError, OSError, zlib.error) as exc:
             yield BadItem(item_source, "broken-warc-record", f"{type(exc).__name__}: {exc}")
+
+
+def _next_record_start(raw, offset: int) -> int | None:
+    """The first gzip member or WARC header at or after `offset`; None if there is none."""
+    chunk_size = 1 << 20
+    while True:
+        raw.seek(offset)
+        chunk = raw.read(chunk_size + len(_WARC_START))
+        if not chunk:
+            return None
+        warc_at = chunk.find(_WARC_START)
+        found = [at for at in (chunk.find(_GZIP_MEMBER), warc_at + 1 if warc_at >= 0 else -1) if at >= 0]
+        if found:
+            return offset + min(found)
+        offset += chunk_size
 
 
 def _warc_item(record, source: str, max_bytes: int) -> InputItem:
@@ -269,6 +306,8 @@ def _warc_item(record, source: str, max_bytes: int) -> InputItem:
     data = _read_capped(record.content_stream(), max_bytes)
     # Reading to the end lets warcio compare the payload digest; a mismatch raises here.
     record.raw_stream.read()
+    if (missing := getattr(record.raw_stream, "limit", 0)) > 0:
+        raise _Reject("broken-warc-record", f"truncated: {missing} bytes short of its Content-Length")
     date = record.rec_headers.get_header("WARC-Date")
     try:
         fetched_at = parse_timestamp(date) if date else None
