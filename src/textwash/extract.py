@@ -104,8 +104,8 @@ def _page_metadata(document) -> PageMetadata:
         published=_iso_date(document.date),
         publisher=_clean(document.sitename),
         description=_clean(document.description),
-        categories=_split(document.categories),
-        tags=_split(document.tags),
+        categories=_split(document.categories, ","),
+        tags=_split(document.tags, ","),
         url=_clean(document.url),
         # "en-US" and "en" are one language for our purposes, the column holds the primary tag.
         language=(_clean(document.language) or "").split("-")[0].split("_")[0].lower() or None,
@@ -116,10 +116,12 @@ def _clean(value) -> str | None:
     return " ".join(value.split()) or None if isinstance(value, str) else None
 
 
-def _split(value, separator: str | None = None) -> list[str]:
-    parts = value.split(separator) if isinstance(value, str) else list(value or [])
+def _split(value, separator: str) -> list[str]:
+    """The distinct non-empty entries of a string or list, each entry split on `separator` too
+    (trafilatura hands over "a; b" authors and ["a, b, c"] keyword lists)."""
+    items = [value] if isinstance(value, str) else list(value or [])
     seen = []
-    for part in parts:
+    for part in (part for item in items if isinstance(item, str) for part in item.split(separator)):
         part = _clean(part)
         if part and part not in seen:
             seen.append(part)
