@@ -244,3 +244,15 @@ def test_new_columns_reach_parquet_typed(tmp_path, sample_paths):
     rows = duckdb.sql(f"select source, source_format, epoch(fetched_at) from '{path}' order by source").fetchall()
     assert rows == [("dump.jsonl#1", "jsonl/text", 1714979289.0), ("dump.jsonl#3", "jsonl/html", None),
                     ("dump.jsonl#8", "jsonl/text", 1714979289.0), ("story.txt", "text", None)]
+
+
+def test_a_file_whose_name_does_not_say_is_sniffed(tmp_path, sample_paths):
+    (tmp_path / "page").write_bytes(page_html(AUDI))
+    (tmp_path / "story.dat").write_bytes(gzip.compress(sample_paths[0].read_bytes()))  # gzip, though not named so
+    documents, rejects = run(tmp_path)
+    assert rejects == {}
+    assert documents["page"]["source_format"] == "html"
+    assert_article(documents["page"], AUDI)
+    plain, _ = run(sample_paths[0].parent, [sample_paths[0].name])
+    assert documents["story.dat"]["source_format"] == "text"
+    assert documents["story.dat"]["text"] == plain[sample_paths[0].name]["text"]

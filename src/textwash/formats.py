@@ -168,7 +168,7 @@ def _read_capped(stream, max_bytes: int) -> bytes:
 def _single(path: Path, source: str, data: bytes, kind: str) -> InputItem:
     url = fetched_at = title = None
     sidecar = sidecar_of(path)
-    if sidecar.is_file():
+    if _container(path) is not None and sidecar.is_file():
         try:
             fields = json.loads(sidecar.read_bytes())
             if not isinstance(fields, dict):
@@ -231,7 +231,7 @@ def _jsonl_item(source: str, line: bytes) -> InputItem:
     fetched_at = fields.get("fetched_at")
     return InputItem(
         source,
-        body.encode("utf-8", "surrogatepass"),
+        body.encode("utf-8", "replace"),  # a lone surrogate escape (invalid Unicode) becomes "?"
         kind,
         f"jsonl/{kind}",
         url=_optional_str(fields, "url"),
@@ -243,13 +243,16 @@ def _jsonl_item(source: str, line: bytes) -> InputItem:
 def _read_warc(raw, source: str, max_bytes: int) -> Iterator[InputItem | BadItem]:
     """The HTML responses of a WARC file; after a record whose framing is broken, reading
     resumes at the next record start found in the bytes."""
+    # Records are gzip members in a .warc.gz, so resume at the next member there; at the next
+    # header line in a plain WARC.
+    marker = _GZIP_MEMBER if raw.peek(3)[:3] == _GZIP_MEMBER else _WARC_START
     start: int | None = 0
     while start is not None:
         raw.seek(start)
-        start = yield from _read_warc_from(raw, source, max_bytes)
+        start = yield from _read_warc_from(raw, source, max_bytes, marker)
 
 
-def _read_warc_from(raw, source: str, max_bytes: int) -> Iterator[InputItem | BadItem]:
+def _read_warc_from(raw, source: str, max_bytes: int, marker: bytes) -> Iterator[InputItem | BadItem]:
     """Records from the stream's position on; returns where to resume after broken framing, or
     None at the end of the file."""
     from warcio.archiveiterator import ArchiveIterator
@@ -264,7 +267,7 @@ def _read_warc_from(raw, source: str, max_bytes: int) -> Iterator[InputItem | Ba
         except (ArchiveLoadFailed, ValueError, EOFError, zlib.error) as exc:
             broken_at = records.offset  # the end of the last record read whole
             yield BadItem(f"{source}#offset-{broken_at}", "broken-warc-record", f"{type(exc).__name__}: {exc}")
-            return _next_record_start(raw, broken_at + 1)
+            return _next_record_start(raw, broken_at + 1, marker)
         record_id = (record.rec_headers.get_header("WARC-Record-ID") or "").strip("<>") or f"offset-{records.offset}"
         item_source = f"{source}#{record_id}"
         if record.rec_type not in _WARC_TYPES:
@@ -280,18 +283,18 @@ def _read_warc_from(raw, source: str, max_bytes: int) -> Iterator[InputItem | Ba
             yield BadItem(item_source, "broken-warc-record", f"{type(exc).__name__}: {exc}")
 
 
-def _next_record_start(raw, offset: int) -> int | None:
-    """The first gzip member or WARC header at or after `offset`; None if there is none."""
+def _next_record_start(raw, offset: int, marker: bytes) -> int | None:
+    """Where the first `marker` at or after `offset` begins a record; None if there is none."""
     chunk_size = 1 << 20
     while True:
         raw.seek(offset)
-        chunk = raw.read(chunk_size + len(_WARC_START))
-        if not chunk:
+        chunk = raw.read(chunk_size + len(marker))
+        found = chunk.find(marker)
+        if found >= 0:
+            # The WARC marker starts with the line end before the header line.
+            return offset + found + (1 if marker == _WARC_START else 0)
+        if len(chunk) <= len(marker):
             return None
-        warc_at = chunk.find(_WARC_START)
-        found = [at for at in (chunk.find(_GZIP_MEMBER), warc_at + 1 if warc_at >= 0 else -1) if at >= 0]
-        if found:
-            return offset + min(found)
         offset += chunk_size
 
 
