@@ -44,9 +44,11 @@ def repack(pages: list[Path], folder: Path) -> None:
     (folder / "crawl.warc.gz").write_bytes(buffer.getvalue())
 
 
-def measure(label: str, root: Path, out: Path | None, settings: Settings) -> None:
+def measure(label: str, root: Path, out: Path | None, settings: Settings, content: int | None = None) -> None:
+    """Run `root` through process_batch; `content` is the documents' decompressed size if known."""
     sources = discover(root)
     on_disk = sum((root / source).stat().st_size for source in sources)
+    content = content or on_disk
     started = time.perf_counter()
     result = process_batch(root, sources, dt.datetime.now(dt.timezone.utc), settings)
     seconds = time.perf_counter() - started
@@ -55,7 +57,8 @@ def measure(label: str, root: Path, out: Path | None, settings: Settings) -> Non
         write_parquet_atomic(result.documents, "documents", out / "documents" / "part-00000.parquet")
         write_parquet_atomic(result.rejects, "rejects", out / "rejects" / "part-00000.parquet")
     print(f"{label:10s} {len(result.documents):4d} documents {len(result.rejects):3d} rejects  {seconds:6.2f} s  "
-          f"{items / seconds:6.1f} docs/s  {on_disk / seconds / 1e6:5.2f} MB/s on disk")
+          f"{items / seconds:6.1f} docs/s  {on_disk / seconds / 1e6:5.2f} MB/s on disk  "
+          f"{content / seconds / 1e6:5.2f} MB/s of documents")
 
 
 def main() -> None:
@@ -69,14 +72,15 @@ def main() -> None:
     text = args.pages.parent / "text"
     if text.is_dir():
         measure("text", text, args.out / "text", settings)
-    measure("html", args.pages, args.out / "html", settings)
+    html_bytes = sum(len(gzip.decompress(page.read_bytes())) for page in pages)
+    measure("html", args.pages, args.out / "html", settings, html_bytes)
     with tempfile.TemporaryDirectory() as folder:
         repack(pages, Path(folder))
         for name, label in (("dump.jsonl.gz", "jsonl"), ("crawl.warc.gz", "warc")):
             single = Path(folder) / label
             single.mkdir()
             (Path(folder) / name).rename(single / name)
-            measure(label, single, args.out / label, settings)
+            measure(label, single, args.out / label, settings, html_bytes)
 
 
 if __name__ == "__main__":
