@@ -20,6 +20,7 @@ from prefect import flow, get_run_logger, task  # noqa: E402
 from prefect.cache_policies import NO_CACHE  # noqa: E402
 from prefect.futures import as_completed  # noqa: E402
 
+from textwash.extract import DEFAULT_TIMEOUT_SECONDS  # noqa: E402
 from textwash.pipeline import Settings, process_batch  # noqa: E402
 from textwash.read import DEFAULT_MAX_BYTES, discover  # noqa: E402
 from textwash.write import RunWriter  # noqa: E402
@@ -44,7 +45,8 @@ def process_and_stage(raw: str, out: str, run_id: str, batch_no: int, sources: l
 
 @flow(name="textwash-ingest")
 def ingest(raw: str = "raw", out: str = "processed", batch_size: int = DEFAULT_BATCH_SIZE,
-           max_bytes: int = DEFAULT_MAX_BYTES, rules: str | None = None) -> dict:
+           max_bytes: int = DEFAULT_MAX_BYTES, rules: str | None = None,
+           extract_timeout: float | None = DEFAULT_TIMEOUT_SECONDS) -> dict:
     """Clean every input under `raw` into the Parquet dataset at `out` (documents/ and rejects/)."""
     logger = get_run_logger()
     started = time.perf_counter()
@@ -53,7 +55,7 @@ def ingest(raw: str = "raw", out: str = "processed", batch_size: int = DEFAULT_B
     sources = discover(Path(raw))
     run_id = f"{dt.datetime.now(dt.timezone.utc):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}"
     processed_at = dt.datetime.now(dt.timezone.utc)
-    settings = Settings(max_bytes=max_bytes, rules_path=rules)
+    settings = Settings(max_bytes=max_bytes, rules_path=rules, extract_timeout=extract_timeout)
     writer = RunWriter(Path(out), run_id)
     batches = [sources[i:i + batch_size] for i in range(0, len(sources), batch_size)]
     logger.info("run %s: %d inputs under %s in %d batches", run_id, len(sources), raw, len(batches))

@@ -1,7 +1,10 @@
+import gzip
+
 import pytest
 
 from textwash.language import detect_language
-from textwash.read import InputTooLarge, discover, read_input
+from textwash.formats import BadItem, read_items
+from textwash.read import discover
 
 
 @pytest.mark.parametrize(
@@ -38,8 +41,11 @@ def test_discover_refuses_a_missing_root(tmp_path):
         discover(tmp_path / "missing")
 
 
-def test_read_input_enforces_the_size_cap(tmp_path):
+def test_read_items_enforces_the_size_cap_after_decompression(tmp_path):
     (tmp_path / "big.txt").write_bytes(b"x" * 101)
-    assert read_input(tmp_path, "big.txt", max_bytes=101).data == b"x" * 101
-    with pytest.raises(InputTooLarge, match="101 bytes"):
-        read_input(tmp_path, "big.txt", max_bytes=100)
+    (tmp_path / "bomb.txt.gz").write_bytes(gzip.compress(b"x" * 101))
+    [item] = read_items(tmp_path, "big.txt", max_bytes=101)
+    assert item.data == b"x" * 101 and item.kind == "text"
+    for name in ("big.txt", "bomb.txt.gz"):
+        [item] = read_items(tmp_path, name, max_bytes=100)
+        assert isinstance(item, BadItem) and item.reason == "too-large", name

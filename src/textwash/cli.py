@@ -10,6 +10,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from textwash.extract import DEFAULT_TIMEOUT_SECONDS
 from textwash.read import DEFAULT_MAX_BYTES, discover
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
@@ -21,7 +22,8 @@ def run(
     raw: Annotated[Path, typer.Argument(help="Folder of raw inputs.")] = Path("raw"),
     out: Annotated[Path, typer.Option("--out", "-o", help="Output folder (documents/ and rejects/).")] = Path("processed"),
     batch_size: Annotated[int, typer.Option(min=1, help="Documents per Prefect task.")] = 500,
-    max_bytes: Annotated[int, typer.Option(min=1, help="Inputs larger than this become rejects.")] = DEFAULT_MAX_BYTES,
+    max_bytes: Annotated[int, typer.Option(min=1, help="Documents larger than this (after decompression) become rejects.")] = DEFAULT_MAX_BYTES,
+    extract_timeout: Annotated[float, typer.Option(min=0, help="Seconds one HTML page may take to extract before it becomes a reject (0: no cap).")] = DEFAULT_TIMEOUT_SECONDS,
     rules: Annotated[Optional[Path], typer.Option(help="A boilerplate rules file instead of the packaged one.")] = None,
 ) -> None:
     """Clean every input under RAW into a Parquet dataset at --out, as a Prefect flow run."""
@@ -47,7 +49,8 @@ def run(
         ingest_module.batch_listeners.append(advance)
         try:
             summary = ingest_module.ingest(raw=str(raw), out=str(out), batch_size=batch_size,
-                                           max_bytes=max_bytes, rules=str(rules) if rules else None)
+                                           max_bytes=max_bytes, rules=str(rules) if rules else None,
+                                           extract_timeout=extract_timeout or None)
         finally:
             ingest_module.batch_listeners.remove(advance)
     console.print(

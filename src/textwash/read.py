@@ -1,28 +1,25 @@
-"""Read: find the input files under a raw root and read their bytes, within a size cap."""
+"""Read: find the input files under a raw root.
+
+What each file holds (one document, or many in a JSONL dump or WARC archive) is formats.py's
+business; metadata sidecars (name.json next to name.txt) are read with their document, so
+discovery leaves them out.
+"""
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
+
+from textwash.formats import is_sidecar
 
 # File names that are never articles: hidden files, editor leftovers, our own sidecar state.
 _SKIPPED_PREFIXES = (".", "~")
 
+# The size cap on one document (after decompression); formats.py enforces it.
 DEFAULT_MAX_BYTES = 50 * 1024 * 1024
 
 
-class InputTooLarge(ValueError):
-    pass
-
-
-@dataclass(frozen=True)
-class RawInput:
-    source: str  # path relative to the raw root, with forward slashes
-    data: bytes
-
-
 def discover(root: Path) -> list[str]:
-    """Every input file under `root`, as sorted root-relative paths; symlinks are not followed
-    out of the root."""
+    """Every input file under `root` except metadata sidecars, as sorted root-relative paths;
+    symlinks are not followed out of the root."""
     root = root.resolve()
     if not root.is_dir():
         raise FileNotFoundError(f"raw location {root} is not a directory")
@@ -31,16 +28,6 @@ def discover(root: Path) -> list[str]:
         relative = path.relative_to(root)
         if any(part.startswith(_SKIPPED_PREFIXES) for part in relative.parts):
             continue
-        if path.is_file() and path.resolve().is_relative_to(root):
+        if path.is_file() and path.resolve().is_relative_to(root) and not is_sidecar(path):
             sources.append(relative.as_posix())
     return sorted(sources)
-
-
-def read_input(root: Path, source: str, max_bytes: int = DEFAULT_MAX_BYTES) -> RawInput:
-    """The bytes of `source` under `root`; InputTooLarge past `max_bytes`."""
-    path = root / source
-    size = path.stat().st_size
-    if size > max_bytes:
-        raise InputTooLarge(f"{size} bytes, over the {max_bytes}-byte limit")
-    return RawInput(source, path.read_bytes())
-

@@ -29,6 +29,9 @@ def build_document(
     repaired: bool,
     processed_at: dt.datetime,
     url: str | None = None,
+    fetched_at: dt.datetime | None = None,
+    source_format: str = "text",
+    tags: list[str] | None = None,
 ) -> dict:
     text = page.text()
     return {
@@ -36,6 +39,8 @@ def build_document(
         "source": source,
         "source_sha256": source_sha256,
         "url": url,
+        "fetched_at": fetched_at,
+        "source_format": source_format,
         "title": meta.title,
         "description": meta.description,
         "authors": meta.authors,
@@ -43,6 +48,7 @@ def build_document(
         "dateline": meta.dateline,
         "published": meta.published,
         "section": meta.section,
+        "tags": tags or [],
         "language": language,
         "text": text,
         "word_count": len(WORD.findall(text)),

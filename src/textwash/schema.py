@@ -10,7 +10,7 @@ import pyarrow as pa
 
 from textwash import __version__
 
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"
 
 # A cut: its text, why, and where it stood (index of the kept paragraph it preceded).
 REMOVED_SPAN = pa.struct([("text", pa.string()), ("reason", pa.string()), ("paragraph", pa.int32())])
@@ -21,6 +21,10 @@ DOCUMENT_SCHEMA = pa.schema(
         pa.field("source", pa.string(), nullable=False),
         pa.field("source_sha256", pa.string(), nullable=False),
         pa.field("url", pa.string()),
+        # When the scraper fetched the page (JSONL field, WARC-Date, sidecar); null if not given.
+        pa.field("fetched_at", pa.timestamp("us", tz="UTC")),
+        # What the input was: text, html, jsonl/text, jsonl/html or warc/html.
+        pa.field("source_format", pa.string(), nullable=False),
         pa.field("title", pa.string()),
         pa.field("description", pa.string()),
         pa.field("authors", pa.list_(pa.string())),
@@ -28,6 +32,7 @@ DOCUMENT_SCHEMA = pa.schema(
         pa.field("dateline", pa.string()),
         pa.field("published", pa.date32()),
         pa.field("section", pa.list_(pa.string())),
+        pa.field("tags", pa.list_(pa.string())),
         pa.field("language", pa.string()),
         pa.field("text", pa.string(), nullable=False),
         pa.field("word_count", pa.int32(), nullable=False),
