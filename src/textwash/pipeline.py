@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from textwash.clean import apply_end_rules, apply_line_rules
+from textwash.clean_lines import apply_menu_runs, classify
+from textwash.clean_region import apply_article_region
 from textwash.decode import DecodeError, decode
 from textwash.language import detect_language
 from textwash.lines import Page
@@ -28,6 +30,7 @@ log = logging.getLogger(__name__)
 class Settings:
     max_bytes: int = DEFAULT_MAX_BYTES
     rules_path: str | None = None  # None: the packaged rules
+    layers_off: frozenset[str] = frozenset()  # cleaning layers to skip (see LAYERS)
 
 
 @dataclass
@@ -43,23 +46,40 @@ class Rejected(Exception):
         self.detail = detail
 
 
-def clean_text(text: str, rules: RuleSet) -> tuple[Page, Metadata]:
-    """Clean repaired text: line rules, then metadata, then end-of-article rules."""
+# The cleaning layers, in the order they run; any of them can be turned off for an ablation.
+LAYERS = ("rules", "metadata", "end-rules", "line-classes", "region")
+
+
+def clean_text(text: str, rules: RuleSet, layers_off: frozenset[str] = frozenset()) -> tuple[Page, Metadata]:
+    """Clean repaired text: line rules, metadata, end-of-article rules, then the structural layers
+    (line classes and the article region), which judge what the rules left."""
+    unknown = layers_off - set(LAYERS)
+    if unknown:
+        raise ValueError(f"unknown cleaning layers: {sorted(unknown)}; known: {LAYERS}")
     page = Page.from_text(text)
-    apply_line_rules(page, rules)
-    meta = extract_metadata(page)
-    apply_end_rules(page, rules)
+    if "rules" not in layers_off:
+        apply_line_rules(page, rules)
+    meta = extract_metadata(page) if "metadata" not in layers_off else Metadata()
+    if "end-rules" not in layers_off:
+        apply_end_rules(page, rules)
+    language = detect_language(text)
+    classes = classify(page, language)
+    if "line-classes" not in layers_off:
+        apply_menu_runs(page, classes)
+    if "region" not in layers_off:
+        apply_article_region(page, classes)
     return page, meta
 
 
-def process_bytes(source: str, data: bytes, processed_at: dt.datetime, rules: RuleSet) -> dict:
+def process_bytes(source: str, data: bytes, processed_at: dt.datetime, rules: RuleSet,
+                  layers_off: frozenset[str] = frozenset()) -> dict:
     """The document row for `data`; raises Rejected when the input cannot be a document."""
     try:
         decoded = decode(data)
     except DecodeError as exc:
         raise Rejected(exc.reason, exc.detail) from None
     repaired = repair(decoded.text)
-    page, meta = clean_text(repaired.text, rules)
+    page, meta = clean_text(repaired.text, rules, layers_off)
     text = page.text()
     if not text:
         removed = len(page.removed())
@@ -84,7 +104,7 @@ def process_batch(root: Path, sources: list[str], processed_at: dt.datetime, set
         data = None
         try:
             data = read_input(root, source, settings.max_bytes).data
-            result.documents.append(process_bytes(source, data, processed_at, rules))
+            result.documents.append(process_bytes(source, data, processed_at, rules, settings.layers_off))
             continue
         except Rejected as exc:
             reason, detail = exc.reason, exc.detail
