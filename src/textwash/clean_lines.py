@@ -121,13 +121,16 @@ def classify(page: Page, language: str | None) -> dict[int, LineClass]:
                 return classes[other]
         return LineClass.BAD
 
-    # Near-good lines: good when prose stands on either side.
+    # Near-good lines: a sentence is good when prose stands on either side; a line that is no
+    # sentence (a headline) only when prose stands on both sides, as a sub-heading does.
     resolved = list(classes)
-    for i, cls in enumerate(classes):
+    for i, (line, cls) in enumerate(zip(kept, classes)):
         if cls is LineClass.NEAR:
             before = neighbour(i, -1, (LineClass.SHORT, LineClass.NEAR))
             after = neighbour(i, 1, (LineClass.SHORT, LineClass.NEAR))
-            resolved[i] = LineClass.GOOD if LineClass.GOOD in (before, after) else LineClass.BAD
+            sides = (before, after).count(LineClass.GOOD)
+            needed = 1 if _SENTENCE_END.search(line.text) else 2
+            resolved[i] = LineClass.GOOD if sides >= needed else LineClass.BAD
     classes = resolved
     # Short lines: good between prose on both sides, bad when chrome is on either side.
     resolved = list(classes)

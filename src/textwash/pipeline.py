@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from textwash.clean import apply_end_rules, apply_line_rules
-from textwash.clean_lines import apply_menu_runs, classify
+from textwash.clean_lines import LineClass, apply_menu_runs, classify
 from textwash.clean_region import apply_article_region
 from textwash.decode import DecodeError, decode
 from textwash.language import detect_language
@@ -60,10 +60,10 @@ def clean_text(text: str, rules: RuleSet, layers_off: frozenset[str] = frozenset
     if "rules" not in layers_off:
         apply_line_rules(page, rules)
     meta = extract_metadata(page) if "metadata" not in layers_off else Metadata()
-    if "end-rules" not in layers_off:
-        apply_end_rules(page, rules)
     language = detect_language(text)
     classes = classify(page, language)
+    if "end-rules" not in layers_off:
+        apply_end_rules(page, rules, is_prose=lambda line: classes.get(line.number) is LineClass.GOOD)
     if "line-classes" not in layers_off:
         apply_menu_runs(page, classes)
     if "region" not in layers_off:
