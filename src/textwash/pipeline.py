@@ -14,6 +14,7 @@ from pathlib import Path
 from textwash.clean import apply_end_rules, apply_line_rules
 from textwash.clean_lines import LineClass, apply_menu_runs, classify
 from textwash.clean_region import apply_article_region
+from textwash.clean_repeats import apply_repeats
 from textwash.decode import DecodeError, decode
 from textwash.language import detect_language
 from textwash.lines import Page
@@ -47,7 +48,7 @@ class Rejected(Exception):
 
 
 # The cleaning layers, in the order they run; any of them can be turned off for an ablation.
-LAYERS = ("rules", "metadata", "end-rules", "line-classes", "region")
+LAYERS = ("rules", "metadata", "end-rules", "line-classes", "region", "repeats")
 
 
 def clean_text(text: str, rules: RuleSet, layers_off: frozenset[str] = frozenset()) -> tuple[Page, Metadata]:
@@ -68,6 +69,8 @@ def clean_text(text: str, rules: RuleSet, layers_off: frozenset[str] = frozenset
         apply_menu_runs(page, classes)
     if "region" not in layers_off:
         apply_article_region(page, classes)
+    if "repeats" not in layers_off:
+        apply_repeats(page)
     return page, meta
 
 
