@@ -12,9 +12,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from textwash.clean import apply_end_rules, apply_line_rules
-from textwash.clean_lines import LineClass, apply_menu_runs, classify
+from textwash.clean_lines import LineClass, apply_menu_runs, classify, stoplist
 from textwash.clean_region import apply_article_region
 from textwash.clean_repeats import apply_repeats
+from textwash.clean_teasers import apply_topic_teasers
 from textwash.decode import DecodeError, decode
 from textwash.language import detect_language
 from textwash.lines import Page
@@ -48,7 +49,7 @@ class Rejected(Exception):
 
 
 # The cleaning layers, in the order they run; any of them can be turned off for an ablation.
-LAYERS = ("rules", "metadata", "end-rules", "line-classes", "region", "repeats")
+LAYERS = ("rules", "metadata", "end-rules", "line-classes", "region", "teasers", "repeats")
 
 
 def clean_text(text: str, rules: RuleSet, layers_off: frozenset[str] = frozenset()) -> tuple[Page, Metadata]:
@@ -69,6 +70,8 @@ def clean_text(text: str, rules: RuleSet, layers_off: frozenset[str] = frozenset
         apply_menu_runs(page, classes)
     if "region" not in layers_off:
         apply_article_region(page, classes)
+    if "teasers" not in layers_off:
+        apply_topic_teasers(page, stoplist(language))
     if "repeats" not in layers_off:
         apply_repeats(page)
     return page, meta

@@ -1,0 +1,68 @@
+"""Teasers by topic: the blocks at the end of the article region that are about something else.
+
+Related-story lists carry prose (a headline and a summary), so line classes keep them, and they
+often stand right after the article. What gives them away is their vocabulary: the article's
+opening lines set its topic, every later line that shares enough content words with what has been
+read joins the topic, and from the end of the region backwards, lines whose content words are
+mostly new to the topic are teasers, until a line on topic is met. Only the tail is trimmed, so a
+paragraph that turns to a new subject inside the article stays.
+
+Content words are the words outside the page language's stoplist; for a language without a
+stoplist the layer does nothing rather than guess.
+"""
+from __future__ import annotations
+
+from textwash.lines import WORD, Line, Page
+
+# A tail needs this many content words before its topic can be judged.
+MIN_TAIL_WORDS = 20
+# A line with fewer distinct content words says too little to judge; it goes with its block.
+INFORMATIVE_WORDS = 4
+# A tail echoing the text before it less than this share of the article's own echo is off topic.
+OFF_TOPIC_RATIO = 0.3
+REASON = "teaser: off the article's topic"
+
+
+def content_words(text: str, stopwords: frozenset[str]) -> list[str]:
+    return [
+        word for word in (token.lower() for token in WORD.findall(text))
+        if len(word) > 2 and not word.isdigit() and word not in stopwords
+    ]
+
+
+def echo_share(earlier: list[list[str]], later: list[list[str]]) -> float:
+    """The share of the content words (counted with repeats) in `later` that `earlier` also uses."""
+    seen = {word for words in earlier for word in words}
+    tokens = [word for words in later for word in words]
+    return sum(word in seen for word in tokens) / len(tokens) if tokens else 1.0
+
+
+def teaser_tail_start(lines: list[Line], stopwords: frozenset[str]) -> int | None:
+    """The index where an off-topic tail begins, or None.
+
+    Cut points in the second half are tried, the longest tail first. How much the article echoes
+    itself (its second half against its first) sets the bar: a tail that echoes what stands
+    before it less than OFF_TOPIC_RATIO of that is about something else.
+    """
+    words = [content_words(line.text, stopwords) for line in lines]
+    for start in range(max(2, len(lines) // 2), len(lines)):
+        if sum(map(len, words[start:])) < MIN_TAIL_WORDS:
+            return None
+        if len(words[start]) < INFORMATIVE_WORDS:
+            continue
+        half = start // 2
+        self_echo = echo_share(words[:half], words[half:start])
+        if echo_share(words[:start], words[start:]) < OFF_TOPIC_RATIO * self_echo:
+            return start
+    return None
+
+
+def apply_topic_teasers(page: Page, stopwords: frozenset[str] | None) -> None:
+    """Cut the off-topic tail of the kept text, if it has one."""
+    if stopwords is None:
+        return
+    kept = page.kept()
+    start = teaser_tail_start(kept, stopwords)
+    if start is not None:
+        for line in kept[start:]:
+            page.cut(line, REASON)
