@@ -19,7 +19,7 @@ MIN_TAIL_WORDS = 20
 # A line with fewer distinct content words says too little to judge; it goes with its block.
 INFORMATIVE_WORDS = 4
 # A tail echoing the text before it less than this share of the article's own echo is off topic.
-OFF_TOPIC_RATIO = 0.3
+OFF_TOPIC_RATIO = 0.2
 REASON = "teaser: off the article's topic"
 
 

@@ -16,13 +16,14 @@ from textwash.clean_lines import LineClass, apply_menu_runs, classify, stoplist
 from textwash.clean_region import apply_article_region
 from textwash.clean_repeats import apply_repeats
 from textwash.clean_teasers import apply_topic_teasers
-from textwash.decode import DecodeError, decode
+from textwash.clean_templates import TemplateState, apply_site_templates, document_digest, learn, site_of
+from textwash.decode import Decoded, DecodeError, decode
 from textwash.language import detect_language
 from textwash.lines import Page
 from textwash.metadata import Metadata, extract_metadata
 from textwash.read import DEFAULT_MAX_BYTES, InputTooLarge, read_input
 from textwash.record import build_document, build_reject, sha256_hex
-from textwash.repair import repair
+from textwash.repair import Repaired, repair
 from textwash.rules import RuleSet, load_rules
 
 log = logging.getLogger(__name__)
@@ -39,6 +40,7 @@ class Settings:
 class BatchResult:
     documents: list[dict] = field(default_factory=list)
     rejects: list[dict] = field(default_factory=list)
+    templates: TemplateState = field(default_factory=TemplateState)  # the batch's line counts per site
 
 
 class Rejected(Exception):
@@ -49,12 +51,14 @@ class Rejected(Exception):
 
 
 # The cleaning layers, in the order they run; any of them can be turned off for an ablation.
-LAYERS = ("rules", "metadata", "end-rules", "line-classes", "region", "teasers", "repeats")
+LAYERS = ("rules", "metadata", "templates", "end-rules", "line-classes", "region", "teasers", "repeats")
 
 
-def clean_text(text: str, rules: RuleSet, layers_off: frozenset[str] = frozenset()) -> tuple[Page, Metadata]:
-    """Clean repaired text: line rules, metadata, end-of-article rules, then the structural layers
-    (line classes and the article region), which judge what the rules left."""
+def clean_text(text: str, rules: RuleSet, layers_off: frozenset[str] = frozenset(),
+               template_keys: frozenset[str] = frozenset()) -> tuple[Page, Metadata]:
+    """Clean repaired text: line rules, metadata, the site's template lines, end-of-article rules,
+    then the structural layers (line classes, article region, topic teasers, repeats), which judge
+    what the earlier ones left."""
     unknown = layers_off - set(LAYERS)
     if unknown:
         raise ValueError(f"unknown cleaning layers: {sorted(unknown)}; known: {LAYERS}")
@@ -62,6 +66,8 @@ def clean_text(text: str, rules: RuleSet, layers_off: frozenset[str] = frozenset
     if "rules" not in layers_off:
         apply_line_rules(page, rules)
     meta = extract_metadata(page) if "metadata" not in layers_off else Metadata()
+    if "templates" not in layers_off:
+        apply_site_templates(page, template_keys)
     language = detect_language(text)
     classes = classify(page, language)
     if "end-rules" not in layers_off:
@@ -77,15 +83,20 @@ def clean_text(text: str, rules: RuleSet, layers_off: frozenset[str] = frozenset
     return page, meta
 
 
-def process_bytes(source: str, data: bytes, processed_at: dt.datetime, rules: RuleSet,
-                  layers_off: frozenset[str] = frozenset()) -> dict:
-    """The document row for `data`; raises Rejected when the input cannot be a document."""
+def prepare(data: bytes) -> tuple[Decoded, Repaired]:
+    """Decode and repair `data`; raises Rejected when it cannot be read as text."""
     try:
         decoded = decode(data)
     except DecodeError as exc:
         raise Rejected(exc.reason, exc.detail) from None
-    repaired = repair(decoded.text)
-    page, meta = clean_text(repaired.text, rules, layers_off)
+    return decoded, repair(decoded.text)
+
+
+def process_prepared(source: str, data: bytes, decoded: Decoded, repaired: Repaired, processed_at: dt.datetime,
+                     rules: RuleSet, layers_off: frozenset[str] = frozenset(),
+                     template_keys: frozenset[str] = frozenset()) -> dict:
+    """The document row for a prepared input; raises Rejected when no article text is left."""
+    page, meta = clean_text(repaired.text, rules, layers_off, template_keys)
     text = page.text()
     if not text:
         removed = len(page.removed())
@@ -102,25 +113,64 @@ def process_bytes(source: str, data: bytes, processed_at: dt.datetime, rules: Ru
     )
 
 
-def process_batch(root: Path, sources: list[str], processed_at: dt.datetime, settings: Settings = Settings()) -> BatchResult:
-    """Process `sources` (paths relative to `root`), each to a document or a reject."""
+def process_bytes(source: str, data: bytes, processed_at: dt.datetime, rules: RuleSet,
+                  layers_off: frozenset[str] = frozenset(), template_keys: frozenset[str] = frozenset()) -> dict:
+    """The document row for `data`; raises Rejected when the input cannot be a document."""
+    decoded, repaired = prepare(data)
+    return process_prepared(source, data, decoded, repaired, processed_at, rules, layers_off, template_keys)
+
+
+def _reject_reason(source: str, exc: Exception) -> tuple[str, str]:
+    if isinstance(exc, Rejected):
+        return exc.reason, exc.detail
+    if isinstance(exc, InputTooLarge):
+        return "too-large", str(exc)
+    if isinstance(exc, OSError):
+        return "unreadable", f"{type(exc).__name__}: {exc.strerror or exc}"
+    log.error("internal error on %s", source, exc_info=exc)
+    return "internal-error", f"{type(exc).__name__}: {exc}"
+
+
+def process_batch(root: Path, sources: list[str], processed_at: dt.datetime, settings: Settings = Settings(),
+                  templates: TemplateState | None = None) -> BatchResult:
+    """Process `sources` (paths relative to `root`), each to a document or a reject.
+
+    Two passes: the first reads every input and learns the batch's site templates (added to
+    `templates`, what earlier runs learned); the second cleans each input with them. The batch's
+    own counts come back in `BatchResult.templates`, for the caller to keep.
+    """
     rules = load_rules(settings.rules_path)  # a broken rules file fails the run, not each document
     result = BatchResult()
+    prepared: dict[str, tuple[bytes, Decoded, Repaired]] = {}
+    failed: dict[str, tuple[bytes | None, Exception]] = {}
     for source in sources:
         data = None
         try:
             data = read_input(root, source, settings.max_bytes).data
-            result.documents.append(process_bytes(source, data, processed_at, rules, settings.layers_off))
-            continue
-        except Rejected as exc:
-            reason, detail = exc.reason, exc.detail
-        except InputTooLarge as exc:
-            reason, detail = "too-large", str(exc)
-        except OSError as exc:
-            reason, detail = "unreadable", f"{type(exc).__name__}: {exc.strerror or exc}"
+            prepared[source] = (data, *prepare(data))
         except Exception as exc:  # one bad document must never stop the run
-            log.exception("internal error on %s", source)
-            reason, detail = "internal-error", f"{type(exc).__name__}: {exc}"
+            failed[source] = (data, exc)
+    result.templates = learn(
+        ((site_of(source), document_digest(data), repaired.text.split("\n")) for source, (data, _, repaired) in prepared.items()),
+        known=templates,
+    )
+    known = TemplateState()
+    known.merge(templates or TemplateState())
+    known.merge(result.templates)
+    use_templates = "templates" not in settings.layers_off
+    for source in sources:
+        if source in prepared:
+            data = prepared[source][0]
+            try:
+                keys = known.template_keys(site_of(source)) if use_templates else frozenset()
+                result.documents.append(process_prepared(source, *prepared[source], processed_at, rules,
+                                                         settings.layers_off, keys))
+                continue
+            except Exception as exc:  # one bad document must never stop the run
+                reason, detail = _reject_reason(source, exc)
+        else:
+            data, exc = failed[source]
+            reason, detail = _reject_reason(source, exc)
         result.rejects.append(
             build_reject(
                 source=source,
