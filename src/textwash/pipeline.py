@@ -54,14 +54,18 @@ class Rejected(Exception):
 LAYERS = ("rules", "metadata", "templates", "end-rules", "line-classes", "region", "teasers", "repeats")
 
 
+def check_layers(layers_off: frozenset[str]) -> None:
+    unknown = layers_off - set(LAYERS)
+    if unknown:
+        raise ValueError(f"unknown cleaning layers: {sorted(unknown)}; known: {LAYERS}")
+
+
 def clean_text(text: str, rules: RuleSet, layers_off: frozenset[str] = frozenset(),
                template_keys: frozenset[str] = frozenset()) -> tuple[Page, Metadata]:
     """Clean repaired text: line rules, metadata, the site's template lines, end-of-article rules,
     then the structural layers (line classes, article region, topic teasers, repeats), which judge
     what the earlier ones left."""
-    unknown = layers_off - set(LAYERS)
-    if unknown:
-        raise ValueError(f"unknown cleaning layers: {sorted(unknown)}; known: {LAYERS}")
+    check_layers(layers_off)
     page = Page.from_text(text)
     if "rules" not in layers_off:
         apply_line_rules(page, rules)
@@ -140,6 +144,7 @@ def process_batch(root: Path, sources: list[str], processed_at: dt.datetime, set
     own counts come back in `BatchResult.templates`, for the caller to keep.
     """
     rules = load_rules(settings.rules_path)  # a broken rules file fails the run, not each document
+    check_layers(settings.layers_off)  # so does a misspelt layer name
     result = BatchResult()
     prepared: dict[str, tuple[bytes, Decoded, Repaired]] = {}
     failed: dict[str, tuple[bytes | None, Exception]] = {}
