@@ -13,7 +13,7 @@ from textwash.clean_lines import LineClass, line_size
 from textwash.lines import Page
 
 # Every chrome line costs at least this much, so a long run of one-word links is a real gap.
-BAD_FLOOR = 4.0
+BAD_FLOOR = 12.0
 
 BEFORE = "article region: before the article (page header, navigation)"
 AFTER = "article region: after the article (footer, related links, comments)"

@@ -14,12 +14,14 @@ from __future__ import annotations
 
 from textwash.lines import WORD, Line, Page
 
+# The article's opening needs this many content words before any tail after it is judged.
+MIN_HEAD_WORDS = 100
 # A tail needs this many content words before its topic can be judged.
 MIN_TAIL_WORDS = 20
 # A line with fewer distinct content words says too little to judge; it goes with its block.
 INFORMATIVE_WORDS = 4
 # A tail echoing the text before it less than this share of the article's own echo is off topic.
-OFF_TOPIC_RATIO = 0.2
+OFF_TOPIC_RATIO = 0.3
 REASON = "teaser: off the article's topic"
 
 
@@ -40,12 +42,16 @@ def echo_share(earlier: list[list[str]], later: list[list[str]]) -> float:
 def teaser_tail_start(lines: list[Line], stopwords: frozenset[str]) -> int | None:
     """The index where an off-topic tail begins, or None.
 
-    Cut points in the second half are tried, the longest tail first. How much the article echoes
+    Cut points after the first MIN_HEAD_WORDS content words are tried, the longest tail first. How much the article echoes
     itself (its second half against its first) sets the bar: a tail that echoes what stands
     before it less than OFF_TOPIC_RATIO of that is about something else.
     """
     words = [content_words(line.text, stopwords) for line in lines]
-    for start in range(max(2, len(lines) // 2), len(lines)):
+    head_words = 0
+    for start in range(1, len(lines)):
+        head_words += len(words[start - 1])
+        if head_words < MIN_HEAD_WORDS:
+            continue
         if sum(map(len, words[start:])) < MIN_TAIL_WORDS:
             return None
         if len(words[start]) < INFORMATIVE_WORDS:
