@@ -5,15 +5,20 @@ chrome line (class bad) against by its size, at least BAD_FLOOR. The stretch of 
 highest total (a maximum-sum run) is the article; what stands before it is page header and
 navigation, what stands after it is footer, related links and comments. A page whose prose is
 interrupted by a menu or a teaser block keeps both halves whenever the prose on the far side
-outweighs the interruption.
+outweighs the interruption. Headings that open page furniture (tags, comments, "most read") are
+break lines from the rules file, with a high cost of their own.
 """
 from __future__ import annotations
 
 from textwash.clean_lines import LineClass, line_size
-from textwash.lines import Page
+from textwash.lines import Line, Page
+from textwash.rules import BreakRule
 
 # Every chrome line costs at least this much, so a long run of one-word links is a real gap.
 BAD_FLOOR = 12.0
+
+# A line the rules removed (a "Read more" link, a caption) is a small gap in the prose.
+CUT_LINE_COST = 2.0
 
 BEFORE = "article region: before the article (page header, navigation)"
 AFTER = "article region: after the article (footer, related links, comments)"
@@ -36,15 +41,41 @@ def article_span(scores: list[float]) -> tuple[int, int] | None:
     return best_span
 
 
-def apply_article_region(page: Page, classes: dict[int, LineClass]) -> None:
-    """Remove every kept line outside the article region; leave the page alone if no prose is found."""
-    kept = page.kept()
-    scores = [line_score(line_size(line.text), classes.get(line.number, LineClass.BAD)) for line in kept]
+def is_chrome_cut(reason: str | None) -> bool:
+    """A removal for being page chrome, as opposed to being read as metadata."""
+    return reason is not None and not reason.startswith("metadata")
+
+
+def matching_break(line: Line, break_rules: tuple[BreakRule, ...]) -> BreakRule | None:
+    for rule in break_rules:
+        if line.words <= rule.max_words and rule.pattern.fullmatch(line.text):
+            return rule
+    return None
+
+
+def apply_article_region(page: Page, classes: dict[int, LineClass], break_rules: tuple[BreakRule, ...] = ()) -> None:
+    """Remove every kept line outside the article region; leave the page alone if no prose is found.
+
+    A line a break rule matches (a "Most read" or comments heading) costs its rule's penalty, so the
+    region reaches across it only for a great deal of prose; it never stays itself.
+    """
+    # Lines the rules already removed as chrome still stand between the lines around them.
+    lines = [line for line in page.lines if line.kept or (line.text and is_chrome_cut(line.reason))]
+    breaks = [matching_break(line, break_rules) if line.kept else None for line in lines]
+    scores = [
+        -rule.penalty if rule
+        else line_score(line_size(line.text), classes.get(line.number, LineClass.BAD)) if line.kept
+        else -CUT_LINE_COST
+        for line, rule in zip(lines, breaks)
+    ]
     span = article_span(scores)
     if span is None:
         return
     start, end = span
-    for line in kept[:start]:
+    for line in lines[:start]:
         page.cut(line, BEFORE)
-    for line in kept[end:]:
+    for line in lines[end:]:
         page.cut(line, AFTER)
+    for line, rule in zip(lines[start:end], breaks[start:end]):
+        if rule:
+            page.cut(line, rule.reason)

@@ -79,7 +79,7 @@ def clean_text(text: str, rules: RuleSet, layers_off: frozenset[str] = frozenset
     if "line-classes" not in layers_off:
         apply_menu_runs(page, classes)
     if "region" not in layers_off:
-        apply_article_region(page, classes)
+        apply_article_region(page, classes, rules.break_rules)
     if "teasers" not in layers_off:
         apply_topic_teasers(page, stoplist(language))
     if "repeats" not in layers_off:
