@@ -19,6 +19,16 @@ PROSE = [
     "and too slow, and that the council has neglected them for years.",
     "The council expects the new bus routes to carry about twelve thousand residents a day once "
     "they are running, and it will pay for them from the city's transport budget.",
+    "Opponents on the council argued that the transport budget is already stretched by repairs to "
+    "old buses and bridges, and that the northern routes will run half empty outside rush hours.",
+    "Planners answered that ridership on comparable routes in the southern districts doubled within "
+    "two years, and that residents without cars depend on buses to reach jobs and schools.",
+    "The mayor welcomed the vote, saying that the northern districts had waited too long for "
+    "reliable transport and that the new routes would connect them with hospitals and markets.",
+    "Construction of new bus stops and shelters along the northern routes will begin in the "
+    "spring, and the council will hire forty drivers before the routes open to passengers.",
+    "Residents can comment on the proposed stops and timetables at public meetings in the "
+    "northern districts over the coming weeks, the council's transport office said.",
 ]
 
 
@@ -93,7 +103,7 @@ def test_teaser_block_off_the_topic_is_cut_from_the_end():
         "The striker scored nineteen goals last season and joins on a five year contract, the club "
         "announced before training.",
     ]
-    page = page_of(*PROSE, *PROSE[:0], *teasers)
+    page = page_of(*PROSE, *teasers)
     apply_topic_teasers(page, stoplist("en"))
     assert [line.text for line in page.kept()] == PROSE
     assert {reasons(page)[t] for t in teasers} == {TEASER}
