@@ -31,6 +31,8 @@ STOPLIST_NAMES = {
 # Size thresholds in words (jusText uses 70 and 200 characters; a word is about 6 characters).
 SHORT_WORDS = 10
 LONG_WORDS = 30
+# A sentence of at least this many words is middling, not short.
+SHORT_SENTENCE_WORDS = 4
 # Stopword density bounds, jusText's defaults.
 STOPWORDS_LOW = 0.30
 STOPWORDS_HIGH = 0.32
@@ -92,7 +94,8 @@ def features(line: Line, stopwords: frozenset[str] | None) -> LineFeatures:
 def own_class(f: LineFeatures) -> LineClass:
     """The class a line earns alone, before its context is considered."""
     if f.size < SHORT_WORDS:
-        return LineClass.SHORT
+        # A short full sentence leans to prose: it needs prose on one side only, not on both.
+        return LineClass.NEAR if f.sentence and f.size >= SHORT_SENTENCE_WORDS else LineClass.SHORT
     if f.stopword_density is None:
         # No stoplist: punctuation and size decide.
         if f.sentence:
