@@ -41,7 +41,8 @@ MENU_RUN = 3
 # How far (in kept lines) a short line looks for prose on each side when taking its class.
 CONTEXT_REACH = 3
 
-_SENTENCE_END = re.compile(r"[.!?…:;。！？][\"'”’»)\]]*$")
+# Sentence punctuation, possibly closed by quotes or brackets, or a closing emoji or emoticon.
+_SENTENCE_END = re.compile(r"(?:[.!?…:;。！？][\"'”’»)\]]*|[\U0001F300-\U0001FAFF\u2600-\u27BF]|[:;]-?[)D(])\s*$")
 # Scripts written without spaces between words: a character there carries about half a word.
 _UNSPACED = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\u0e00-\u0e7f]")
 
