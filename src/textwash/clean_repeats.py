@@ -13,6 +13,7 @@ SHINGLE = 4
 # Share of a line's 4-word runs that must already have been seen for it to count as a repeat.
 REPEATED_SHARE = 0.8
 REASON = "repeat of earlier text"
+TITLE = "metadata: title"
 
 
 def _shingles(text: str) -> list[tuple[str, ...]]:
@@ -23,7 +24,10 @@ def _shingles(text: str) -> list[tuple[str, ...]]:
 
 
 def apply_repeats(page: Page) -> None:
-    seen: set[tuple[str, ...]] = set()
+    # The title, read as metadata, counts as seen: a page often prints it again further down.
+    seen: set[tuple[str, ...]] = {
+        shingle for line in page.lines if line.reason == TITLE for shingle in _shingles(line.text)
+    }
     for line in page.kept():
         shingles = _shingles(line.text)
         if shingles and sum(s in seen for s in shingles) >= REPEATED_SHARE * len(shingles):
