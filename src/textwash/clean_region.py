@@ -53,6 +53,19 @@ def matching_break(line: Line, break_rules: tuple[BreakRule, ...]) -> BreakRule 
     return None
 
 
+def first_closing_break(scores: list[float], breaks: list[BreakRule | None], start: int, end: int) -> int:
+    """Where the article ends: at the first break line inside [start, end) with at least as much
+    prose before it as after it (a comments or "more stories" heading closes the article even when
+    the teasers after it are long); `end` when there is none."""
+    for i in range(start, end):
+        if breaks[i] is not None:
+            before = sum(score for score in scores[start:i] if score > 0)
+            after = sum(score for score in scores[i + 1:end] if score > 0)
+            if before >= after:
+                return i
+    return end
+
+
 def apply_article_region(page: Page, classes: dict[int, LineClass], break_rules: tuple[BreakRule, ...] = ()) -> None:
     """Remove every kept line outside the article region; leave the page alone if no prose is found.
 
@@ -72,10 +85,12 @@ def apply_article_region(page: Page, classes: dict[int, LineClass], break_rules:
     if span is None:
         return
     start, end = span
+    end = first_closing_break(scores, breaks, start, end)
+    # Break lines inside the article, and the one that closes it, leave with their own reason.
+    for line, rule in zip(lines[start:end + 1], breaks[start:end + 1]):
+        if rule:
+            page.cut(line, rule.reason)
     for line in lines[:start]:
         page.cut(line, BEFORE)
     for line in lines[end:]:
         page.cut(line, AFTER)
-    for line, rule in zip(lines[start:end], breaks[start:end]):
-        if rule:
-            page.cut(line, rule.reason)
