@@ -131,3 +131,41 @@ def test_end_rules_wait_for_prose_counted_by_line_class():
     page, _ = clean_text(text, load_rules())
     assert [line.text for line in page.kept()] == PROSE
     assert reasons(page)["Copyright 2019 Example Media"] == "copyright notice"
+
+
+def test_comment_section_heading_closes_the_article_even_before_long_comments():
+    comments = [
+        "Leave a Reply",
+        "Maria November 19, 2019 at 5:10 pm",
+        "I have been waiting for a bus in the northern districts for years and I think the council "
+        "finally did the right thing, although it took them far too long to decide anything at all.",
+        "Reply",
+        "Tom November 19, 2019 at 6:44 pm",
+        "The buses will be empty outside rush hours and we will all pay for it through the budget, "
+        "mark my words, because this council has never once finished a transport project on time.",
+    ]
+    page, _ = clean_text("\n\n".join([*PROSE[:4], *comments]), load_rules())
+    assert [line.text for line in page.kept()] == PROSE[:4]
+    assert reasons(page)["Leave a Reply"] == "comment section"
+
+
+def test_a_popular_stories_box_inside_the_article_does_not_end_it():
+    box = ["Most Read", "Storm closes mountain pass for the weekend", "Bakery wins national bread prize"]
+    page, _ = clean_text("\n\n".join([PROSE[0], *box, *PROSE[1:]]), load_rules())
+    assert [line.text for line in page.kept()] == PROSE
+    assert reasons(page)["Most Read"] == "related or popular stories box"
+
+
+def test_caption_and_related_link_rules():
+    lines = [
+        "Photo by Jane Doe/Example Agency",
+        "A bus waits at the depot in the northern districts. Credit: City Council",
+        "Related: Council approves the new budget for road repairs",
+        "Save my name, email, and website in this browser for the next time I comment.",
+    ]
+    page = Page.from_text("\n".join([*lines, *PROSE]))
+    apply_line_rules(page, load_rules())
+    assert [reasons(page)[line] for line in lines] == [
+        "image caption or credit", "image caption or credit", "link to a related story", "comment form",
+    ]
+    assert len(page.kept()) == len(PROSE)

@@ -10,7 +10,7 @@ break lines from the rules file, with a high cost of their own.
 """
 from __future__ import annotations
 
-from textwash.clean_lines import LineClass, line_size
+from textwash.clean_lines import LineClass, is_menu_item, line_size
 from textwash.lines import Line, Page
 from textwash.rules import BreakRule
 
@@ -86,10 +86,18 @@ def apply_article_region(page: Page, classes: dict[int, LineClass], break_rules:
         return
     start, end = span
     end = first_closing_break(scores, breaks, start, end)
-    # Break lines inside the article, and the one that closes it, leave with their own reason.
+    # Break lines inside the article, and the one that closes it, leave with their own reason,
+    # together with the list of short items under them (the box's headlines).
+    heading: BreakRule | None = None
     for line, rule in zip(lines[start:end + 1], breaks[start:end + 1]):
         if rule:
-            page.cut(line, rule.reason)
+            heading = rule
+        elif heading and (not line.kept or is_menu_item(line)):
+            pass  # still under the heading: page.cut leaves lines already removed as they are
+        else:
+            heading = None
+        if heading:
+            page.cut(line, heading.reason)
     for line in lines[:start]:
         page.cut(line, BEFORE)
     for line in lines[end:]:
