@@ -54,3 +54,15 @@ def test_every_layer_can_be_turned_off_and_the_structural_ones_pay():
     assert _score(frozenset({"region"}))[2] < full - 0.05
     with pytest.raises(ValueError, match="unknown cleaning layers"):
         _score(frozenset({"no-such-layer"}))
+
+
+def test_pages_wrapped_at_a_fixed_width_clean_almost_as_well(tmp_path):
+    import textwrap
+
+    for page in PAGES.glob("*.txt"):
+        wrapped = [part for line in page.read_text(encoding="utf-8").split("\n") for part in textwrap.wrap(line, 72) or [""]]
+        (tmp_path / page.name).write_text("\n".join(wrapped), encoding="utf-8")
+    result = process_batch(tmp_path, sorted(p.name for p in tmp_path.glob("*.txt")), NOW)
+    extracted = {row["source"].split(".")[0]: row["text"] for row in result.documents}
+    f1 = precision_recall_f1([(extracted.get(doc_id, ""), body) for doc_id, body in _truth().items()])[2]
+    assert f1 >= 0.85, f1

@@ -24,6 +24,7 @@ from textwash.metadata import Metadata, extract_metadata
 from textwash.read import DEFAULT_MAX_BYTES, InputTooLarge, read_input
 from textwash.record import build_document, build_reject, sha256_hex
 from textwash.repair import Repaired, repair
+from textwash.unwrap import unwrap
 from textwash.rules import RuleSet, load_rules
 
 log = logging.getLogger(__name__)
@@ -51,7 +52,7 @@ class Rejected(Exception):
 
 
 # The cleaning layers, in the order they run; any of them can be turned off for an ablation.
-LAYERS = ("rules", "metadata", "templates", "end-rules", "line-classes", "region", "teasers", "repeats")
+LAYERS = ("unwrap", "rules", "metadata", "templates", "end-rules", "line-classes", "region", "teasers", "repeats")
 
 
 def check_layers(layers_off: frozenset[str]) -> None:
@@ -66,6 +67,8 @@ def clean_text(text: str, rules: RuleSet, layers_off: frozenset[str] = frozenset
     then the structural layers (line classes, article region, topic teasers, repeats), which judge
     what the earlier ones left."""
     check_layers(layers_off)
+    if "unwrap" not in layers_off:
+        text = unwrap(text)
     page = Page.from_text(text)
     if "rules" not in layers_off:
         apply_line_rules(page, rules)
