@@ -3,11 +3,12 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+CHROMIUM ?= chromium
 STAMP := $(VENV)/.installed
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export DO_NOT_TRACK := 1
 
-.PHONY: setup run test lock bench clean eval
+.PHONY: setup browser run test lock bench clean eval
 
 setup: $(STAMP)
 
@@ -19,8 +20,18 @@ $(STAMP): pyproject.toml requirements.lock
 run: setup
 	$(BIN)/textwash run raw --out processed
 
-test: setup
+test: setup browser
 	$(BIN)/python -m pytest -q
+
+# The report's browser test needs headless Chromium: install Debian's package when it is missing
+# and this machine can (root with apt-get). Elsewhere that test skips and says why.
+browser:
+	@if command -v $(CHROMIUM) >/dev/null 2>&1; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	  echo "installing chromium for the report's browser test"; \
+	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium fonts-liberation >/dev/null; } \
+	    || echo "could not install chromium: the report's browser test will skip"; \
+	else echo "chromium is missing and cannot be installed here (needs root and apt-get): the report's browser test will skip"; fi
 
 # Re-pin every dependency from a fresh environment (needs the package registry).
 lock:

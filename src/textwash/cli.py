@@ -102,5 +102,20 @@ def show(
     console.print(f"{min(len(rows), limit)} of {len(rows)} records shown")
 
 
+@app.command()
+def report(
+    dataset: Annotated[Path, typer.Argument(help="The output folder (holding documents/ and rejects/).")] = Path("processed"),
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the report's HTML pages.")] = Path("report"),
+) -> None:
+    """Write a static HTML report of DATASET: overview, removal reasons, and every document with its cuts."""
+    from textwash.report import DatasetError, write_report
+
+    try:
+        index = write_report(dataset, out)
+    except DatasetError as exc:
+        raise typer.BadParameter(str(exc), param_hint="DATASET") from None
+    console.print(f"report written: {index.resolve().as_uri()}", highlight=False)
+
+
 if __name__ == "__main__":
     app()

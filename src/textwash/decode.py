@@ -28,6 +28,9 @@ _LINE_ENDS = re.compile(r"\r\n?")
 _MAX_UNPRINTABLE = 0.01
 _MAX_CONTROL_BYTES = 0.001
 _SNIFF_BYTES = 1 << 16
+# Detection scores closer than this count as a tie.
+_TIE = 0.005
+_WESTERN_DEFAULTS = ("cp1252", "iso8859_15", "latin_1")
 
 
 class DecodeError(ValueError):
@@ -65,10 +68,28 @@ def decode(data: bytes) -> Decoded:
         return _finish(data.decode("utf-8"), "utf-8")
     except UnicodeDecodeError:
         pass
-    best = charset_normalizer.from_bytes(data).best()
+    best = _best_legacy_match(data)
     if best is None:
         raise DecodeError("undecodable", "not UTF-8, and no known charset decodes it to readable text")
     return _finish(str(best), best.encoding)
+
+
+def _best_legacy_match(data: bytes):
+    """charset-normalizer's best guess, with ties broken toward the web's Western default.
+
+    On Western text cp1250, cp1252 and cp1257 often score exactly alike; WHATWG decodes unlabelled
+    legacy pages as windows-1252, and so do we when it is among the equally good guesses.
+    """
+    matches = list(charset_normalizer.from_bytes(data))
+    if not matches:
+        return None
+    best = matches[0]
+    ties = [m for m in matches if m.chaos <= best.chaos + _TIE and m.coherence >= best.coherence - _TIE]
+    for preferred in _WESTERN_DEFAULTS:
+        for match in ties:
+            if match.encoding == preferred:
+                return match
+    return best
 
 
 def _finish(text: str, encoding: str) -> Decoded:

@@ -42,10 +42,10 @@ _CREDIT_NAMES = re.compile(
 )
 _CREDIT_WORDS = re.compile(r"\b(reported|wrote|contributed|reporting|writing)\b", re.IGNORECASE)
 
-# "PLACE (AGENCY) —", "PLACE AGENCY —" (agency in capitals) or "PLACE —" (place in capitals),
-# standing alone on its line.
+# "PLACE (AGENCY) —", "PLACE AGENCY —" or "PLACE —", alone on its line. A bare capitalised token
+# of up to three letters is an agency (CNN, AFP, AP); a longer one a place (BERLIN, KYIV).
 _DATELINE = re.compile(
-    r"(?:(?P<place>[A-ZÀ-Þ][\w .,'’-]{0,60}?)\s+)?(?:\((?P<agency>[^()]{2,40})\)|(?P<caps>[A-Z][A-Z&]{1,7}))\s*[—–-]+"
+    r"(?:(?P<place>[A-ZÀ-Þ][\w .,'’-]{0,60}?)\s+)?(?:\((?P<agency>[^()]{2,40})\)|(?P<caps>[A-Z][A-Z&]{1,2}))\s*[—–-]+"
     r"|(?P<capsplace>[A-ZÀ-Þ][A-ZÀ-Þ .,'’-]{2,40}?)\s*[—–]+"
 )
 _SECTION_SEPARATOR = re.compile(r"\s+[|›»>/•·]\s+")

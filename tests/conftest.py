@@ -1,0 +1,47 @@
+"""Shared fixtures: the sample articles, their line-by-line expectations, and one Prefect harness."""
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from pathlib import Path
+
+import pytest
+
+DATA = Path(__file__).parent / "data"
+SAMPLES = DATA / "samples"
+
+_TYPOGRAPHY = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"',
+                             "\u2013": "-", "\u2014": "-", "\u00a0": " "})
+
+
+def fold(text: str) -> str:
+    """Compare texts regardless of Unicode form, quote style and white space."""
+    text = unicodedata.normalize("NFKC", text or "").translate(_TYPOGRAPHY)
+    return re.sub(r"\s+", " ", text).strip()
+
+
+@pytest.fixture(scope="session")
+def sample_paths() -> list[Path]:
+    return sorted(SAMPLES.glob("*.txt"))
+
+
+@pytest.fixture(scope="session")
+def seeds() -> dict:
+    """Expected treatment of each sample line: keep, drop (chrome), meta (moves to metadata)."""
+    return json.loads((DATA / "seeds.json").read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="session")
+def prefect_harness(tmp_path_factory):
+    """One temporary Prefect server and home for every flow test of the session."""
+    import os
+
+    home = tmp_path_factory.mktemp("prefect-home")
+    os.environ["PREFECT_HOME"] = str(home)
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    os.environ.setdefault("DO_NOT_TRACK", "1")
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=120):
+        yield
