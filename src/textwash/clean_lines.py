@@ -33,6 +33,10 @@ SHORT_WORDS = 10
 LONG_WORDS = 30
 # A sentence of at least this many words is middling, not short.
 SHORT_SENTENCE_WORDS = 4
+# A line without final punctuation still reads as a sentence with this many words, when fewer
+# than this share of them are capitalised (headlines capitalise most words).
+UNPUNCTUATED_SENTENCE_WORDS = 15
+SENTENCE_CASE_CAPITALS = 0.3
 # Stopword density bounds, jusText's defaults.
 STOPWORDS_LOW = 0.30
 STOPWORDS_HIGH = 0.32
@@ -92,6 +96,14 @@ def features(line: Line, stopwords: frozenset[str] | None) -> LineFeatures:
     return LineFeatures(line_size(line.text), bool(_SENTENCE_END.search(line.text)), density, capitalised)
 
 
+def reads_as_sentence(line: Line) -> bool:
+    """Ends like a sentence, or is a long line in sentence case whose final stop was lost."""
+    if _SENTENCE_END.search(line.text):
+        return True
+    f = features(line, None)
+    return f.size >= UNPUNCTUATED_SENTENCE_WORDS and f.capitalised < SENTENCE_CASE_CAPITALS
+
+
 def own_class(f: LineFeatures) -> LineClass:
     """The class a line earns alone, before its context is considered."""
     if f.size < SHORT_WORDS:
@@ -133,7 +145,7 @@ def classify(page: Page, language: str | None) -> dict[int, LineClass]:
             before = neighbour(i, -1, (LineClass.SHORT, LineClass.NEAR))
             after = neighbour(i, 1, (LineClass.SHORT, LineClass.NEAR))
             sides = (before, after).count(LineClass.GOOD)
-            needed = 1 if _SENTENCE_END.search(line.text) else 2
+            needed = 1 if reads_as_sentence(line) else 2
             resolved[i] = LineClass.GOOD if sides >= needed else LineClass.BAD
     classes = resolved
     # Short lines: good between prose on both sides, bad when chrome is on either side.
