@@ -58,7 +58,7 @@ def first_closing_break(scores: list[float], breaks: list[BreakRule | None], sta
     prose before it as after it (a comments or "more stories" heading closes the article even when
     the teasers after it are long); `end` when there is none."""
     for i in range(start, end):
-        if breaks[i] is not None:
+        if breaks[i] is not None and breaks[i].closes:
             before = sum(score for score in scores[start:i] if score > 0)
             after = sum(score for score in scores[i + 1:end] if score > 0)
             if before >= after:

@@ -33,6 +33,7 @@ class BreakRule:
     pattern: re.Pattern[str]
     max_words: int
     penalty: float  # how many words of prose the article region must gain to reach across the line
+    closes: bool = True  # with more prose before than after it, the line ends the article
 
 
 @dataclass(frozen=True)
@@ -67,7 +68,8 @@ def parse_rules(text: str) -> RuleSet:
         for r in data.get("end", [])
     )
     break_rules = tuple(
-        BreakRule(r["name"], r["reason"], _compile(r["name"], r["patterns"]), r.get("max_words", 12), r["penalty"])
+        BreakRule(r["name"], r["reason"], _compile(r["name"], r["patterns"]), r.get("max_words", 12), r["penalty"],
+                  r.get("closes", True))
         for r in data.get("break", [])
     )
     return RuleSet(line_rules, end_rules, break_rules)
