@@ -12,6 +12,8 @@ stoplist the layer does nothing rather than guess.
 """
 from __future__ import annotations
 
+from collections import Counter
+
 from textwash.lines import WORD, Line, Page
 
 # The article's opening needs this many content words before any tail after it is judged.
@@ -32,33 +34,66 @@ def content_words(text: str, stopwords: frozenset[str]) -> list[str]:
     ]
 
 
-def echo_share(earlier: list[list[str]], later: list[list[str]]) -> float:
-    """The share of the content words (counted with repeats) in `later` that `earlier` also uses."""
-    seen = {word for words in earlier for word in words}
-    tokens = [word for words in later for word in words]
-    return sum(word in seen for word in tokens) / len(tokens) if tokens else 1.0
+class EchoMeter:
+    """The share of the content words (counted with repeats) of a later part of the text that an
+    earlier part also uses, kept up to date as lines join the later part or move from it to the
+    earlier one, so trying every cut point costs one pass over the words, not one per cut point."""
+
+    def __init__(self) -> None:
+        self.earlier: set[str] = set()
+        self.later: Counter[str] = Counter()
+        self.later_total = 0
+        self.echoed = 0  # tokens of the later part whose word the earlier part uses
+
+    def add_later(self, words: list[str]) -> None:
+        for word in words:
+            self.later[word] += 1
+            self.later_total += 1
+            self.echoed += word in self.earlier
+
+    def move_to_earlier(self, words: list[str]) -> None:
+        for word in words:
+            self.later[word] -= 1
+            self.later_total -= 1
+            self.echoed -= word in self.earlier
+        for word in set(words) - self.earlier:
+            self.earlier.add(word)
+            self.echoed += self.later[word]
+
+    @property
+    def share(self) -> float:
+        return self.echoed / self.later_total if self.later_total else 1.0
 
 
 def teaser_tail_start(lines: list[Line], stopwords: frozenset[str]) -> int | None:
     """The index where an off-topic tail begins, or None.
 
-    Cut points after the first MIN_HEAD_WORDS content words are tried, the longest tail first. How much the article echoes
-    itself (its second half against its first) sets the bar: a tail that echoes what stands
-    before it less than OFF_TOPIC_RATIO of that is about something else.
+    Cut points after the first MIN_HEAD_WORDS content words are tried, the longest tail first.
+    How much the article echoes itself (the second half of the text before the cut point against
+    its first half) sets the bar: a tail that echoes what stands before it less than
+    OFF_TOPIC_RATIO of that is about something else.
     """
     words = [content_words(line.text, stopwords) for line in lines]
+    tail = EchoMeter()  # earlier: the lines before the cut point; later: the tail
+    for line_words in words:
+        tail.add_later(line_words)
+    head = EchoMeter()  # earlier: first half of the lines before the cut point; later: second half
+    half = 0
     head_words = 0
     for start in range(1, len(lines)):
+        tail.move_to_earlier(words[start - 1])
+        head.add_later(words[start - 1])
+        while half < start // 2:
+            head.move_to_earlier(words[half])
+            half += 1
         head_words += len(words[start - 1])
         if head_words < MIN_HEAD_WORDS:
             continue
-        if sum(map(len, words[start:])) < MIN_TAIL_WORDS:
+        if tail.later_total < MIN_TAIL_WORDS:
             return None
         if len(words[start]) < INFORMATIVE_WORDS:
             continue
-        half = start // 2
-        self_echo = echo_share(words[:half], words[half:start])
-        if echo_share(words[:start], words[start:]) < OFF_TOPIC_RATIO * self_echo:
+        if tail.share < OFF_TOPIC_RATIO * head.share:
             return start
     return None
 

@@ -51,6 +51,9 @@ class Rejected(Exception):
         self.detail = detail
 
 
+# How many of the longest lines decide the language whose stopwords the line layers use.
+LANGUAGE_LINES = 30
+
 # The cleaning layers, in the order they run; any of them can be turned off for an ablation.
 LAYERS = ("unwrap", "rules", "metadata", "templates", "end-rules", "line-classes", "region", "teasers", "repeats")
 
@@ -75,7 +78,8 @@ def clean_text(text: str, rules: RuleSet, layers_off: frozenset[str] = frozenset
     meta = extract_metadata(page) if "metadata" not in layers_off else Metadata()
     if "templates" not in layers_off:
         apply_site_templates(page, template_keys)
-    language = detect_language(text)
+    # The page's longest lines are its prose: they tell its language better than the menus on top.
+    language = detect_language("\n".join(sorted((line.text for line in page.lines), key=len, reverse=True)[:LANGUAGE_LINES]))
     classes = classify(page, language)
     if "end-rules" not in layers_off:
         apply_end_rules(page, rules, is_prose=lambda line: classes.get(line.number) is LineClass.GOOD)
