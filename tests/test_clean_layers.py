@@ -169,3 +169,10 @@ def test_caption_and_related_link_rules():
         "image caption or credit", "image caption or credit", "link to a related story", "comment form",
     ]
     assert len(page.kept()) == len(PROSE)
+
+
+def test_time_stamps_between_live_blog_entries_do_not_end_the_article():
+    entries = ["4:14 p.m.", PROSE[0], PROSE[1], "3:40 p.m.", PROSE[2], "2:05 p.m.", PROSE[3], PROSE[4]]
+    page, _ = clean_text("\n\n".join(entries), load_rules())
+    assert [line.text for line in page.kept()] == PROSE[:5]
+    assert reasons(page)["3:40 p.m."].startswith("date or time stamp")
