@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export DO_NOT_TRACK := 1
 
-.PHONY: setup browser run test lock bench clean
+.PHONY: setup browser run test lock bench clean eval
 
 setup: $(STAMP)
 
@@ -42,3 +42,12 @@ lock:
 
 clean:
 	rm -rf processed/documents processed/rejects processed/.staging
+
+# Score the cleaner on a folder of page dumps with ground truth:
+#   make eval EVAL=path/to/articles-dev [SCORER=path/to/score_articles.py] [WITHOUT="region teasers"]
+EVAL ?= eval
+SCORER ?= $(EVAL)/../score_articles.py
+EVAL_OUT ?= /tmp/textwash-eval
+eval: setup
+	$(BIN)/python bench/eval_articles.py $(EVAL)/text $(EVAL_OUT) $(if $(WITHOUT),--without $(WITHOUT))
+	$(BIN)/python $(SCORER) $(EVAL)/truth.jsonl $(EVAL_OUT)

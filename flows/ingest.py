@@ -20,12 +20,14 @@ from prefect import flow, get_run_logger, task  # noqa: E402
 from prefect.cache_policies import NO_CACHE  # noqa: E402
 from prefect.futures import as_completed  # noqa: E402
 
+from textwash.clean_templates import TemplateState, load_state, save_state  # noqa: E402
 from textwash.extract import DEFAULT_TIMEOUT_SECONDS  # noqa: E402
 from textwash.pipeline import Settings, process_batch  # noqa: E402
 from textwash.read import DEFAULT_MAX_BYTES, discover  # noqa: E402
 from textwash.write import RunWriter  # noqa: E402
 
 DEFAULT_BATCH_SIZE = 500
+TEMPLATES_FILE = "site-templates.json"
 
 # Called with (documents, rejects) of each finished batch, e.g. by the CLI's progress bar.
 # A module-level hook because flow parameters must be serializable.
@@ -36,11 +38,13 @@ batch_listeners: list[Callable[[int, int], None]] = []
 # the work while never hitting.
 @task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=2)
 def process_and_stage(raw: str, out: str, run_id: str, batch_no: int, sources: list[str],
-                      processed_at: dt.datetime, settings: Settings) -> tuple[int, int]:
-    """Process one batch and stage its Parquet files; returns (documents, rejects)."""
-    result = process_batch(Path(raw), sources, processed_at, settings)
+                      processed_at: dt.datetime, settings: Settings,
+                      templates: TemplateState) -> tuple[int, int, TemplateState]:
+    """Process one batch and stage its Parquet files; returns (documents, rejects, the batch's
+    site-template counts)."""
+    result = process_batch(Path(raw), sources, processed_at, settings, templates)
     RunWriter(Path(out), run_id).write_batch(batch_no, result.documents, result.rejects)
-    return len(result.documents), len(result.rejects)
+    return len(result.documents), len(result.rejects), result.templates
 
 
 @flow(name="textwash-ingest")
@@ -57,21 +61,28 @@ def ingest(raw: str = "raw", out: str = "processed", batch_size: int = DEFAULT_B
     processed_at = dt.datetime.now(dt.timezone.utc)
     settings = Settings(max_bytes=max_bytes, rules_path=rules, extract_timeout=extract_timeout)
     writer = RunWriter(Path(out), run_id)
+    # Site templates learned by earlier runs into this output folder; this run's counts join them.
+    templates_path = Path(out) / TEMPLATES_FILE
+    templates = load_state(templates_path)
+    learned = TemplateState()
     batches = [sources[i:i + batch_size] for i in range(0, len(sources), batch_size)]
     logger.info("run %s: %d inputs under %s in %d batches", run_id, len(sources), raw, len(batches))
     documents = rejects = 0
     try:
         futures = [
-            process_and_stage.submit(raw, out, run_id, batch_no, batch, processed_at, settings)
+            process_and_stage.submit(raw, out, run_id, batch_no, batch, processed_at, settings, templates)
             for batch_no, batch in enumerate(batches)
         ]
         for future in as_completed(futures):
-            batch_documents, batch_rejects = future.result()
+            batch_documents, batch_rejects, batch_templates = future.result()
+            learned.merge(batch_templates)
             documents += batch_documents
             rejects += batch_rejects
             for listener in batch_listeners:
                 listener(batch_documents, batch_rejects)
         writer.commit()
+        templates.merge(learned)
+        save_state(templates, templates_path)
     except BaseException:
         writer.abort()
         raise

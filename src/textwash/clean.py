@@ -6,7 +6,9 @@ closes the article (republication, copyright, reporting credits) and remove it a
 """
 from __future__ import annotations
 
-from textwash.lines import Page
+from collections.abc import Callable
+
+from textwash.lines import Line, Page
 from textwash.rules import RuleSet
 
 # A line of at least this many words counts as prose for the end rules' "article has begun" test.
@@ -30,12 +32,16 @@ def apply_line_rules(page: Page, rules: RuleSet) -> None:
                 break
 
 
-def apply_end_rules(page: Page, rules: RuleSet) -> None:
+def is_long_line(line: Line) -> bool:
+    return line.words >= PROSE_WORDS
+
+
+def apply_end_rules(page: Page, rules: RuleSet, is_prose: Callable[[Line], bool] = is_long_line) -> None:
     """Cut from the first end-of-article note to the end of the page.
 
-    A note counts only once enough prose stands before it, so a notice at the top of a page
-    cannot swallow the article. Lines an earlier step already removed (a credit line read for
-    its authors) still count as notes.
+    A note counts only once enough prose (by `is_prose`) stands before it, so a notice at the top
+    of a page or among its headline lists cannot swallow the article. Lines an earlier step
+    already removed (a credit line read for its authors) still count as notes.
     """
     prose_before = 0
     for index, line in enumerate(page.lines):
@@ -47,5 +53,5 @@ def apply_end_rules(page: Page, rules: RuleSet) -> None:
                 for later in page.lines[index + 1:]:
                     page.cut(later, f"after end of article ({rule.reason})")
                 return
-        if line.kept and line.words >= PROSE_WORDS:
+        if line.kept and is_prose(line):
             prose_before += 1

@@ -62,7 +62,7 @@ def run(
 @app.command()
 def show(
     dataset: Annotated[Path, typer.Argument(help="The output folder, or its documents/ folder.")] = Path("processed"),
-    removed: Annotated[bool, typer.Option("--removed", help="Also list every removed span with its reason.")] = False,
+    removed: Annotated[bool, typer.Option("--removed", help="Print the whole document with every removed span marked with its reason.")] = False,
     source: Annotated[Optional[str], typer.Option(help="Only records whose source contains this.")] = None,
     lines: Annotated[int, typer.Option(help="Paragraphs of text to print per record.")] = 3,
     limit: Annotated[int, typer.Option(help="At most this many records.")] = 20,
@@ -83,17 +83,25 @@ def show(
             if value not in (None, [], ""):
                 console.print(f"[cyan]{key:>12}[/] {value}", highlight=False, markup=True)
         paragraphs = row["text"].split("\n\n")
+        cut = row.get("removed") or []
+        width = max(40, console.width - 4)
+        if removed:
+            # The whole document in order: each removed span where it stood, marked with its reason.
+            cuts_before: dict[int, list[dict]] = {}
+            for span in cut:
+                cuts_before.setdefault(span["paragraph"], []).append(span)
+            for index in range(len(paragraphs) + 1):
+                for span in cuts_before.get(index, []):
+                    console.print(f"  [red]✗[/] [yellow]{span['reason']}[/]: ", end="")
+                    console.print(textwrap.shorten(span["text"], max(40, console.width - 30)), highlight=False, markup=False)
+                if index < len(paragraphs):
+                    console.print(textwrap.indent(textwrap.fill(paragraphs[index], width), "    "), highlight=False, markup=False)
+            continue
         for paragraph in paragraphs[:lines]:
-            console.print(textwrap.indent(textwrap.fill(paragraph, max(40, console.width - 4)), "    "), highlight=False, markup=False)
+            console.print(textwrap.indent(textwrap.fill(paragraph, width), "    "), highlight=False, markup=False)
         if len(paragraphs) > lines:
             console.print(f"    … {len(paragraphs) - lines} more paragraphs", style="dim")
-        cut = row.get("removed") or []
-        if removed:
-            for span in cut:
-                console.print(f"  [red]✗[/] [yellow]{span['reason']}[/]: ", end="")
-                console.print(textwrap.shorten(span["text"], max(40, console.width - 30)), highlight=False, markup=False)
-        else:
-            console.print(f"    {len(cut)} spans removed (--removed lists them)", style="dim")
+        console.print(f"    {len(cut)} spans removed (--removed shows the whole document with them)", style="dim")
     console.print(f"{min(len(rows), limit)} of {len(rows)} records shown")
 
 

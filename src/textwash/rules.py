@@ -27,9 +27,20 @@ class EndRule:
 
 
 @dataclass(frozen=True)
+class BreakRule:
+    name: str
+    reason: str
+    pattern: re.Pattern[str]
+    max_words: int
+    penalty: float  # how many words of prose the article region must gain to reach across the line
+    closes: bool = True  # with more prose before than after it, the line ends the article
+
+
+@dataclass(frozen=True)
 class RuleSet:
     line_rules: tuple[LineRule, ...]
     end_rules: tuple[EndRule, ...]
+    break_rules: tuple[BreakRule, ...] = ()
 
 
 def _compile(name: str, patterns: list[str]) -> re.Pattern[str]:
@@ -56,7 +67,12 @@ def parse_rules(text: str) -> RuleSet:
         EndRule(r["name"], r["reason"], _compile(r["name"], r["patterns"]), r.get("min_lines_before", 3))
         for r in data.get("end", [])
     )
-    return RuleSet(line_rules, end_rules)
+    break_rules = tuple(
+        BreakRule(r["name"], r["reason"], _compile(r["name"], r["patterns"]), r.get("max_words", 12), r["penalty"],
+                  r.get("closes", True))
+        for r in data.get("break", [])
+    )
+    return RuleSet(line_rules, end_rules, break_rules)
 
 
 @functools.cache

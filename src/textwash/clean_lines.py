@@ -1,0 +1,181 @@
+"""Line classes: jusText's paragraph classes applied to the lines of a whole-page dump.
+
+Every kept line gets a class from its own features (size, sentence punctuation, stopword
+density in the page's language, share of capitalised words), then short and middling lines take
+the class of the prose around them. The classes feed the article-region layer; this layer itself
+only removes menu runs: several short lines in a row, none of them a sentence, standing among
+other chrome (a navigation bar, a tag list, a footer's links). A short line that sits between
+prose lines (a sub-heading, a one-line quote) takes the class of its neighbours and stays.
+"""
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass
+from enum import Enum
+
+from textwash.lines import WORD, Line, Page
+
+# py3langid codes → jusText stoplist names. A language without a stoplist is judged by size and
+# punctuation alone: no line ever loses for not being in a listed language.
+STOPLIST_NAMES = {
+    "ar": "Arabic", "bg": "Bulgarian", "ca": "Catalan", "cs": "Czech", "da": "Danish", "de": "German",
+    "el": "Greek", "en": "English", "es": "Spanish", "et": "Estonian", "fa": "Persian", "fi": "Finnish",
+    "fr": "French", "he": "Hebrew", "hi": "Hindi", "hr": "Croatian", "hu": "Hungarian", "id": "Indonesian",
+    "it": "Italian", "ko": "Korean", "lt": "Lithuanian", "lv": "Latvian", "ms": "Malay", "nb": "Norwegian_Bokmal",
+    "nl": "Dutch", "nn": "Norwegian_Nynorsk", "no": "Norwegian_Bokmal", "pl": "Polish", "pt": "Portuguese",
+    "ro": "Romanian", "ru": "Russian", "sk": "Slovak", "sl": "Slovenian", "sr": "Serbian", "sv": "Swedish",
+    "tl": "Tagalog", "tr": "Turkish", "uk": "Ukrainian", "vi": "Vietnamese",
+}
+
+# Size thresholds in words (jusText uses 70 and 200 characters; a word is about 6 characters).
+SHORT_WORDS = 10
+LONG_WORDS = 30
+# A sentence of at least this many words is middling, not short.
+SHORT_SENTENCE_WORDS = 4
+# A line without final punctuation still reads as a sentence with this many words, when fewer
+# than this share of them are capitalised (headlines capitalise most words).
+UNPUNCTUATED_SENTENCE_WORDS = 15
+SENTENCE_CASE_CAPITALS = 0.3
+# Stopword density bounds, jusText's defaults.
+STOPWORDS_LOW = 0.30
+STOPWORDS_HIGH = 0.32
+# A run of at least this many short non-sentence lines, with no prose next to it, is a menu.
+MENU_RUN = 3
+# How far (in kept lines) a short line looks for prose on each side when taking its class.
+CONTEXT_REACH = 3
+
+# Sentence punctuation, possibly closed by quotes or brackets, or a closing emoji or emoticon.
+_SENTENCE_END = re.compile(r"(?:[.!?…:;。！？][\"'”’»)\]]*|[\U0001F300-\U0001FAFF\u2600-\u27BF]|[:;]-?[)D(])\s*$")
+# Scripts written without spaces between words: a character there carries about half a word.
+_UNSPACED = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\u0e00-\u0e7f]")
+
+
+class LineClass(str, Enum):
+    GOOD = "good"  # prose: long, with the language's stopwords, or a long sentence
+    NEAR = "near-good"  # middling: some prose traits
+    SHORT = "short"  # too short to judge alone: takes its neighbours' class
+    BAD = "bad"  # chrome on its own evidence
+
+
+@dataclass(frozen=True)
+class LineFeatures:
+    size: float  # words, counting unspaced scripts by characters
+    sentence: bool  # ends like a sentence
+    stopword_density: float | None  # None when the language has no stoplist
+    capitalised: float  # share of words that start with a capital
+
+
+@functools.cache
+def stoplist(language: str | None) -> frozenset[str] | None:
+    """The stopwords of `language` (an ISO 639-1 code), or None when there is no list for it."""
+    name = STOPLIST_NAMES.get(language or "")
+    if name is None:
+        return None
+    import justext  # loaded only when a page needs it
+
+    return frozenset(word.lower() for word in justext.get_stoplist(name))
+
+
+def line_size(text: str) -> float:
+    """The size of a line in words; unspaced scripts count one word per two characters."""
+    unspaced = len(_UNSPACED.findall(text))
+    if not unspaced:
+        return float(len(WORD.findall(text)))
+    spaced_words = len(WORD.findall(_UNSPACED.sub(" ", text)))
+    return spaced_words + unspaced / 2
+
+
+def features(line: Line, stopwords: frozenset[str] | None) -> LineFeatures:
+    words = WORD.findall(line.text)
+    density = None
+    if stopwords is not None and words:
+        density = sum(word.lower() in stopwords for word in words) / len(words)
+    alphabetic = [word for word in words if word[0].isalpha()]
+    capitalised = sum(word[0].isupper() for word in alphabetic) / len(alphabetic) if alphabetic else 0.0
+    return LineFeatures(line_size(line.text), bool(_SENTENCE_END.search(line.text)), density, capitalised)
+
+
+def reads_as_sentence(line: Line) -> bool:
+    """Ends like a sentence, or is a long line in sentence case whose final stop was lost."""
+    if _SENTENCE_END.search(line.text):
+        return True
+    f = features(line, None)
+    return f.size >= UNPUNCTUATED_SENTENCE_WORDS and f.capitalised < SENTENCE_CASE_CAPITALS
+
+
+def own_class(f: LineFeatures) -> LineClass:
+    """The class a line earns alone, before its context is considered."""
+    if f.size < SHORT_WORDS:
+        # A short full sentence leans to prose: it needs prose on one side only, not on both.
+        return LineClass.NEAR if f.sentence and f.size >= SHORT_SENTENCE_WORDS else LineClass.SHORT
+    if f.stopword_density is None:
+        # No stoplist: punctuation and size decide.
+        if f.sentence:
+            return LineClass.GOOD if f.size >= LONG_WORDS / 2 else LineClass.NEAR
+        return LineClass.NEAR if f.size >= LONG_WORDS else LineClass.BAD
+    if f.stopword_density >= STOPWORDS_HIGH:
+        return LineClass.GOOD if f.size >= LONG_WORDS or f.sentence else LineClass.NEAR
+    if f.stopword_density >= STOPWORDS_LOW:
+        return LineClass.NEAR
+    # Few stopwords: a list of names or headlines, unless it is long and reads as a sentence.
+    return LineClass.NEAR if f.sentence and f.size >= LONG_WORDS else LineClass.BAD
+
+
+def classify(page: Page, language: str | None) -> dict[int, LineClass]:
+    """Each kept line's class (by line number), after context: short and near-good lines take the
+    class of the nearest judged lines around them, as jusText does with paragraphs."""
+    stopwords = stoplist(language)
+    kept = page.kept()
+    classes = [own_class(features(line, stopwords)) for line in kept]
+
+    def neighbour(index: int, step: int, skip: tuple[LineClass, ...]) -> LineClass:
+        for other in range(index + step, index + step * (CONTEXT_REACH + 1), step):
+            if not 0 <= other < len(classes):
+                return LineClass.BAD  # the page's edge counts as chrome
+            if classes[other] not in skip:
+                return classes[other]
+        return LineClass.BAD
+
+    # Near-good lines: a sentence is good when prose stands on either side; a line that is no
+    # sentence (a headline) only when prose stands on both sides, as a sub-heading does.
+    resolved = list(classes)
+    for i, (line, cls) in enumerate(zip(kept, classes)):
+        if cls is LineClass.NEAR:
+            before = neighbour(i, -1, (LineClass.SHORT, LineClass.NEAR))
+            after = neighbour(i, 1, (LineClass.SHORT, LineClass.NEAR))
+            sides = (before, after).count(LineClass.GOOD)
+            needed = 1 if reads_as_sentence(line) else 2
+            resolved[i] = LineClass.GOOD if sides >= needed else LineClass.BAD
+    classes = resolved
+    # Short lines: good between prose on both sides, bad when chrome is on either side.
+    resolved = list(classes)
+    for i, cls in enumerate(classes):
+        if cls is LineClass.SHORT:
+            before = neighbour(i, -1, (LineClass.SHORT,))
+            after = neighbour(i, 1, (LineClass.SHORT,))
+            resolved[i] = LineClass.GOOD if before is after is LineClass.GOOD else LineClass.BAD
+    return {line.number: cls for line, cls in zip(kept, resolved)}
+
+
+def is_menu_item(line: Line) -> bool:
+    """A line that could be one entry of a menu: short, and not a sentence."""
+    return line_size(line.text) < SHORT_WORDS and not _SENTENCE_END.search(line.text)
+
+
+def apply_menu_runs(page: Page, classes: dict[int, LineClass]) -> None:
+    """Remove runs of at least MENU_RUN menu-like lines that context judged to be chrome."""
+    run: list[Line] = []
+
+    def close() -> None:
+        if len(run) >= MENU_RUN:
+            for line in run:
+                page.cut(line, f"line class: menu run ({len(run)} short lines)")
+        run.clear()
+
+    for line in page.kept():
+        if is_menu_item(line) and classes.get(line.number) is LineClass.BAD:
+            run.append(line)
+        else:
+            close()
+    close()

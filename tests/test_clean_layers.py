@@ -1,0 +1,178 @@
+"""Each cleaning layer on crafted pages: what it must remove, what it must keep, and the reason."""
+from __future__ import annotations
+
+from textwash.clean import apply_line_rules
+from textwash.clean_lines import LineClass, apply_menu_runs, classify, line_size, stoplist
+from textwash.clean_region import AFTER, BEFORE, apply_article_region, article_span
+from textwash.clean_repeats import REASON as REPEAT, apply_repeats
+from textwash.clean_teasers import REASON as TEASER, apply_topic_teasers
+from textwash.lines import Page
+from textwash.pipeline import clean_text
+from textwash.rules import load_rules
+
+PROSE = [
+    "The city council voted on Tuesday to expand the bus network into the northern districts, "
+    "a plan that has been debated for more than three years by residents and planners.",
+    "Under the plan, the council will add four new bus routes and extend two existing ones, and "
+    "the buses on the busiest routes will run every ten minutes during the day.",
+    "Residents of the northern districts have long said that the buses in their area are too few "
+    "and too slow, and that the council has neglected them for years.",
+    "The council expects the new bus routes to carry about twelve thousand residents a day once "
+    "they are running, and it will pay for them from the city's transport budget.",
+    "Opponents on the council argued that the transport budget is already stretched by repairs to "
+    "old buses and bridges, and that the northern routes will run half empty outside rush hours.",
+    "Planners answered that ridership on comparable routes in the southern districts doubled within "
+    "two years, and that residents without cars depend on buses to reach jobs and schools.",
+    "The mayor welcomed the vote, saying that the northern districts had waited too long for "
+    "reliable transport and that the new routes would connect them with hospitals and markets.",
+    "Construction of new bus stops and shelters along the northern routes will begin in the "
+    "spring, and the council will hire forty drivers before the routes open to passengers.",
+    "Residents can comment on the proposed stops and timetables at public meetings in the "
+    "northern districts over the coming weeks, the council's transport office said.",
+]
+
+
+def page_of(*lines: str) -> Page:
+    return Page.from_text("\n\n".join(lines))
+
+
+def reasons(page: Page) -> dict[str, str | None]:
+    return {line.text: line.reason for line in page.lines if line.text}
+
+
+def test_menu_run_between_chrome_is_removed_with_its_reason():
+    menu = ["Home", "World", "Business", "Sport", "Culture", "Opinion"]
+    page = Page.from_text("\n".join(["Skip to content", *menu, "", *PROSE]))
+    classes = classify(page, "en")
+    apply_menu_runs(page, classes)
+    for item in menu:
+        assert reasons(page)[item].startswith("line class: menu run")
+    assert all(reasons(page)[p] is None for p in PROSE)
+
+
+def test_sub_heading_and_one_line_quote_inside_the_article_stay():
+    page = page_of(PROSE[0], PROSE[1], "Who pays for it", PROSE[2], "“We have waited long enough.”", PROSE[3])
+    classes = classify(page, "en")
+    apply_menu_runs(page, classes)
+    apply_article_region(page, classes)
+    assert page.text().split("\n\n") == [PROSE[0], PROSE[1], "Who pays for it", PROSE[2],
+                                          "“We have waited long enough.”", PROSE[3]]
+
+
+def test_share_bar_lines_are_removed_by_the_rules():
+    page = Page.from_text("\n".join(["Share this article", "Facebook Twitter Email", "Follow us on Instagram", *PROSE]))
+    apply_line_rules(page, load_rules())
+    assert reasons(page)["Share this article"] == "share or follow buttons"
+    assert reasons(page)["Facebook Twitter Email"] == "share or follow buttons"
+    assert reasons(page)["Follow us on Instagram"] == "share or follow buttons"
+    assert len(page.kept()) == len(PROSE)
+
+
+def test_region_drops_header_and_footer_chrome_but_keeps_the_article():
+    header = ["Log in", "Subscribe for 1 dollar", "Today's paper"]
+    footer = ["About us", "Contact", "Terms of use", "Privacy policy", "Careers"]
+    page = page_of(*header, *PROSE, *footer)
+    apply_article_region(page, classify(page, "en"))
+    assert [line.text for line in page.kept()] == PROSE
+    assert {reasons(page)[h] for h in header} == {BEFORE}
+    assert {reasons(page)[f] for f in footer} == {AFTER}
+
+
+def test_region_is_the_largest_run_and_none_without_prose():
+    assert article_span([-4, 30, -4, 25, -40, 10]) == (1, 4)
+    assert article_span([-4, -5]) is None
+    page = page_of("Home", "News", "Contact")
+    apply_article_region(page, classify(page, "en"))
+    assert len(page.kept()) == 3  # no prose found: nothing is cut on the region's say-so
+
+
+def test_lines_in_a_language_without_a_stoplist_are_judged_by_size_and_punctuation():
+    japanese = "市議会は火曜日、北部地区へのバス路線の拡大を決めた。住民は長年、バスが少なく遅いと訴えてきた。計画では新しい路線が四本加わる。"
+    assert stoplist("ja") is None
+    assert line_size(japanese) > 20
+    page = page_of("ホーム", japanese, japanese.replace("四本", "五本"))
+    assert classify(page, "ja")[page.kept()[1].number] is LineClass.GOOD
+
+
+def test_teaser_block_off_the_topic_is_cut_from_the_end():
+    teasers = [
+        "Celebrity chef opens a seafood restaurant on the harbour front",
+        "The chef, famous for television cooking shows, serves oysters, lobster and grilled octopus "
+        "with wine from small vineyards.",
+        "Football club signs young striker from a rival league",
+        "The striker scored nineteen goals last season and joins on a five year contract, the club "
+        "announced before training.",
+    ]
+    page = page_of(*PROSE, *teasers)
+    apply_topic_teasers(page, stoplist("en"))
+    assert [line.text for line in page.kept()] == PROSE
+    assert {reasons(page)[t] for t in teasers} == {TEASER}
+
+
+def test_on_topic_ending_is_not_a_teaser():
+    ending = ("The council will vote on the timetable for the new bus routes next month, and the first "
+              "buses are expected in the northern districts next spring.")
+    page = page_of(*PROSE, ending)
+    apply_topic_teasers(page, stoplist("en"))
+    assert page.kept()[-1].text == ending
+
+
+def test_second_copy_of_text_is_a_repeat():
+    truncated = "The city council voted on Tuesday to expand the bus network into the northern..."
+    page = page_of(*PROSE, truncated, PROSE[1])
+    apply_repeats(page)
+    assert [line.text for line in page.kept()] == PROSE
+    assert reasons(page)[truncated] == REPEAT
+
+
+def test_end_rules_wait_for_prose_counted_by_line_class():
+    # A copyright line among the header's links must not end the article before it starts.
+    text = "\n\n".join(["Home", "© 2019 Example Media Group", "Markets", *PROSE, "Copyright 2019 Example Media"])
+    page, _ = clean_text(text, load_rules())
+    assert [line.text for line in page.kept()] == PROSE
+    assert reasons(page)["Copyright 2019 Example Media"] == "copyright notice"
+
+
+def test_comment_section_heading_closes_the_article_even_before_long_comments():
+    comments = [
+        "Leave a Reply",
+        "Maria November 19, 2019 at 5:10 pm",
+        "I have been waiting for a bus in the northern districts for years and I think the council "
+        "finally did the right thing, although it took them far too long to decide anything at all.",
+        "Reply",
+        "Tom November 19, 2019 at 6:44 pm",
+        "The buses will be empty outside rush hours and we will all pay for it through the budget, "
+        "mark my words, because this council has never once finished a transport project on time.",
+    ]
+    page, _ = clean_text("\n\n".join([*PROSE[:4], *comments]), load_rules())
+    assert [line.text for line in page.kept()] == PROSE[:4]
+    assert reasons(page)["Leave a Reply"] == "comment section"
+
+
+def test_a_popular_stories_box_inside_the_article_does_not_end_it():
+    box = ["Most Read", "Storm closes mountain pass for the weekend", "Bakery wins national bread prize"]
+    page, _ = clean_text("\n\n".join([PROSE[0], *box, *PROSE[1:]]), load_rules())
+    assert [line.text for line in page.kept()] == PROSE
+    assert reasons(page)["Most Read"] == "related or popular stories box"
+
+
+def test_caption_and_related_link_rules():
+    lines = [
+        "Photo by Jane Doe/Example Agency",
+        "A bus waits at the depot in the northern districts. Credit: City Council",
+        "Related: Council approves the new budget for road repairs",
+        "Save my name, email, and website in this browser for the next time I comment.",
+    ]
+    page = Page.from_text("\n".join([*lines, *PROSE]))
+    apply_line_rules(page, load_rules())
+    assert [reasons(page)[line] for line in lines] == [
+        "image caption or credit", "image caption or credit", "link to a related story", "comment form",
+    ]
+    assert len(page.kept()) == len(PROSE)
+
+
+def test_time_stamps_between_live_blog_entries_do_not_end_the_article():
+    entries = ["4:14 p.m.", PROSE[0], PROSE[1], "3:40 p.m.", PROSE[2], "2:05 p.m.", PROSE[3], PROSE[4]]
+    page, _ = clean_text("\n\n".join(entries), load_rules())
+    assert [line.text for line in page.kept()] == PROSE[:5]
+    assert reasons(page)["3:40 p.m."].startswith("date or time stamp")
