@@ -27,7 +27,7 @@ from textwash.ledger import LedgerEntry, file_sha256, inputs_to_process, ledger_
 from textwash.pipeline import Settings, process_batch
 from textwash.read import discover
 from textwash.record import build_reject
-from textwash.write import DEDUP_FILE, KINDS, LEDGER_FILE, Dataset, conform, write_parquet_atomic
+from textwash.write import DEDUP_FILE, KINDS, LEDGER_FILE, Dataset, Version, conform, write_parquet_atomic
 
 PROCESSED_DATE = "processed_date"
 DEFAULT_MAX_ROWS_PER_FILE = 50_000
@@ -124,6 +124,10 @@ def commit_run(dataset: Dataset, plan: RunPlan, options: RunOptions) -> dict:
         table = pa.Table.from_pylist(rows, schema=KINDS[kind])
         summary["files_written"] += write_partitioned(version, kind, table, plan.run_id, options)
         summary[kind] = len(rows)
+        if not version.has_files(kind):
+            # One empty file, so that tools globbing the folder find the schema rather than nothing.
+            summary["files_written"] += write_partitioned(version, kind, table, plan.run_id, options,
+                                                          empty_partition=_partition(plan.processed_at))
 
     ledger = load_ledger(dataset.committed_file(LEDGER_FILE))
     for kind, rows in (("documents", documents), ("rejects", rejects)):
@@ -150,23 +154,30 @@ def run_pipeline(raw: Path, out: Path, settings: Settings = Settings(), options:
 
 def partition_value(row: dict, column: str) -> str:
     if column == PROCESSED_DATE:
-        return row["processed_at"].astimezone(dt.timezone.utc).date().isoformat()
+        return _partition(row["processed_at"])
     value = row.get(column)
     return NULL_PARTITION if value is None else quote(str(value), safe="")
 
 
-def write_partitioned(version, kind: str, table: pa.Table, run_id: str, options: RunOptions) -> int:
+def _partition(processed_at: dt.datetime) -> str:
+    return processed_at.astimezone(dt.timezone.utc).date().isoformat()
+
+
+def write_partitioned(version: Version, kind: str, table: pa.Table, run_id: str, options: RunOptions,
+                      empty_partition: str | None = None) -> int:
     """Write `table` into hive partitions of `version`, at most max_rows_per_file rows a file;
-    returns the number of files."""
+    returns the number of files. An empty table is written (once) only with `empty_partition`."""
     column = options.partition_by if options.partition_by in KINDS[kind].names else PROCESSED_DATE
     groups: dict[str, list[int]] = defaultdict(list)
+    if empty_partition is not None and table.num_rows == 0:
+        groups[empty_partition if column == PROCESSED_DATE else NULL_PARTITION] = []
     for position, row in enumerate(table.select(["processed_at"] + ([column] if column != PROCESSED_DATE else []))
                                    .to_pylist()):
         groups[partition_value(row, column)].append(position)
     files = 0
     for value, positions in sorted(groups.items()):
-        part = table.take(pa.array(positions))
-        for start in range(0, part.num_rows, options.max_rows_per_file):
+        part = table.take(pa.array(positions, pa.int64()))
+        for start in range(0, max(part.num_rows, 1), options.max_rows_per_file):
             name = f"part-{run_id}-{files:05d}.parquet"
             version.write(kind, Path(f"{column}={value}") / name, part.slice(start, options.max_rows_per_file))
             files += 1

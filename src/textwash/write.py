@@ -188,6 +188,9 @@ class Version:
         except OSError:  # file systems without hard links
             shutil.copy2(source, target)
 
+    def has_files(self, kind: str) -> bool:
+        return any((self.folder / kind).rglob("*.parquet"))
+
     def write(self, kind: str, relative: Path, table: pa.Table) -> None:
         path = self.folder / kind / relative
         path.parent.mkdir(parents=True, exist_ok=True)
