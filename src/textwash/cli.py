@@ -65,10 +65,12 @@ def run(
             ingest_module.plan_listeners.remove(planned)
             ingest_module.batch_listeners.remove(advance)
     console.print(
-        f"{summary['inputs']} inputs, {summary['unchanged']} unchanged → {summary['processed']} processed: "
-        f"{summary['documents']} documents ({summary['duplicates']} duplicates), {summary['rejects']} rejects, "
+        f"{summary['inputs']} inputs: {summary['processed']} new or changed, {summary['unchanged']} unchanged → "
+        f"{summary['documents']} documents ({summary['duplicates']} duplicates), {summary['rejects']} rejects"
+    )
+    console.print(
         f"{summary['replaced']} older records replaced in {summary['seconds']:.1f} s → {summary['output']}"
-        + ("" if summary["committed"] else " (nothing new: dataset unchanged)")
+        if summary["committed"] else f"nothing new: {summary['output']} unchanged"
     )
 
 
