@@ -41,4 +41,4 @@ lock:
 	rm -rf .lock-venv
 
 clean:
-	rm -rf processed/documents processed/rejects processed/.staging
+	rm -rf processed/documents processed/rejects processed/_current processed/_versions processed/_staging processed/.lock

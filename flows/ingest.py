@@ -5,6 +5,7 @@ module only plans the run, runs each batch of new or changed inputs as one task,
 """
 from __future__ import annotations
 
+import datetime as dt
 import os
 import time
 from collections.abc import Callable
@@ -22,7 +23,7 @@ from textwash.dedup import DEFAULT_THRESHOLD  # noqa: E402
 from textwash.pipeline import Settings  # noqa: E402
 from textwash.read import DEFAULT_MAX_BYTES  # noqa: E402
 from textwash.runner import (  # noqa: E402
-    DEFAULT_BATCH_SIZE, DEFAULT_MAX_ROWS_PER_FILE, PROCESSED_DATE, RunOptions, RunPlan, commit_run, plan_run,
+    DEFAULT_BATCH_SIZE, DEFAULT_MAX_ROWS_PER_FILE, PROCESSED_DATE, RunOptions, commit_run, plan_run,
     stage_batch,
 )
 from textwash.write import Dataset  # noqa: E402
@@ -37,10 +38,10 @@ plan_listeners: list[Callable[[int], None]] = []
 # NO_CACHE: the inputs are document batches, and hashing them for a cache key costs more than
 # the work while never hitting.
 @task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=2)
-def process_and_stage(out: str, plan: RunPlan, batch_no: int, sources: list[str],
-                      settings: Settings) -> tuple[int, int]:
+def process_and_stage(out: str, run_id: str, raw: str, processed_at: dt.datetime, batch_no: int,
+                      sources: list[str], settings: Settings) -> tuple[int, int]:
     """Process one batch and stage its Parquet files; returns (documents, rejects)."""
-    return stage_batch(Dataset(Path(out)), plan, batch_no, sources, settings)
+    return stage_batch(Dataset(Path(out)), run_id, Path(raw), processed_at, batch_no, sources, settings)
 
 
 @flow(name="textwash-ingest")
@@ -62,7 +63,7 @@ def ingest(raw: str = "raw", out: str = "processed", batch_size: int = DEFAULT_B
                     plan.run_id, plan.inputs, raw, len(plan.todo), len(batches))
         for listener in plan_listeners:
             listener(len(plan.todo))
-        futures = [process_and_stage.submit(out, plan, batch_no, batch, settings)
+        futures = [process_and_stage.submit(out, plan.run_id, raw, plan.processed_at, batch_no, batch, settings)
                    for batch_no, batch in enumerate(batches)]
         for future in as_completed(futures):
             batch_documents, batch_rejects = future.result()

@@ -123,7 +123,7 @@ def test_a_crashed_run_stays_invisible_and_the_next_run_cleans_up(raw, tmp_path)
     options = RunOptions()
     with Dataset(out).locked() as dataset:
         plan = plan_run(raw, dataset, options)
-        stage_batch(dataset, plan, 0, plan.todo)
+        stage_batch(dataset, plan.run_id, raw, plan.processed_at, 0, plan.todo)
         dataset.next_version()  # a version folder half built when the "crash" happens
         # No commit: readers still see exactly the previous run.
         assert len(rows(out)) == 5
@@ -293,7 +293,7 @@ def test_commit_needs_every_planned_input_staged(raw, tmp_path):
     out = tmp_path / "out"
     with Dataset(out).locked() as dataset:
         plan = plan_run(raw, dataset, RunOptions())
-        stage_batch(dataset, plan, 0, plan.todo[:2])
+        stage_batch(dataset, plan.run_id, raw, plan.processed_at, 0, plan.todo[:2])
         with pytest.raises(RuntimeError, match="no staged record"):
             commit_run(dataset, plan, RunOptions())
     assert rows_count(out) == 0

@@ -81,11 +81,11 @@ def plan_run(raw: Path, dataset: Dataset, options: RunOptions) -> RunPlan:
                    inputs_to_process(hashes, ledger, options.reprocess), hashes)
 
 
-def stage_batch(dataset: Dataset, plan: RunPlan, batch_no: int, sources: list[str],
-                settings: Settings = Settings()) -> tuple[int, int]:
-    """Process one batch into the run's staging folder; returns (documents, rejects)."""
-    result = process_batch(plan.raw, sources, plan.processed_at, settings)
-    staging = dataset.staging(plan.run_id)
+def stage_batch(dataset: Dataset, run_id: str, raw: Path, processed_at: dt.datetime, batch_no: int,
+                sources: list[str], settings: Settings = Settings()) -> tuple[int, int]:
+    """Process one batch of a run into its staging folder; returns (documents, rejects)."""
+    result = process_batch(raw, sources, processed_at, settings)
+    staging = dataset.staging(run_id)
     for kind, rows in (("documents", result.documents), ("rejects", result.rejects)):
         write_parquet_atomic(rows, kind, staging / kind / f"batch-{batch_no:05d}.parquet")
     return len(result.documents), len(result.rejects)
@@ -148,7 +148,7 @@ def run_pipeline(raw: Path, out: Path, settings: Settings = Settings(), options:
     with Dataset(out).locked() as dataset:
         plan = plan_run(Path(raw), dataset, options)
         for batch_no, batch in enumerate(plan.batches(batch_size)):
-            stage_batch(dataset, plan, batch_no, batch, settings)
+            stage_batch(dataset, plan.run_id, plan.raw, plan.processed_at, batch_no, batch, settings)
         return commit_run(dataset, plan, options)
 
 
