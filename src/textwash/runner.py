@@ -190,7 +190,7 @@ def _read_staged(folder: Path, kind: str) -> pa.Table:
     return pa.concat_tables([conform(t, KINDS[kind]) for t in tables]) if tables else KINDS[kind].empty_table()
 
 
-def _carry_over(dataset: Dataset, version, kind: str, replaced_sources: set[str], summary: dict) -> set[str]:
+def _carry_over(dataset: Dataset, version: Version, kind: str, replaced_sources: set[str], summary: dict) -> set[str]:
     """Link the committed files of `kind` into `version`, rewriting those that hold records of
     inputs this run replaces; returns the doc_ids of the replaced documents."""
     replaced_doc_ids: set[str] = set()
