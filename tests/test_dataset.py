@@ -15,11 +15,11 @@ import pyarrow.parquet as pq
 import pytest
 
 from textwash.compact import compact_dataset
-from textwash.pipeline import Settings
+from textwash.pipeline import Settings, process_batch
 from textwash.runner import RunOptions, commit_run, plan_run, run_pipeline, stage_batch
 from textwash.schema import DOCUMENT_SCHEMA, SCHEMA_VERSION
 from textwash.stats import dataset_stats
-from textwash.write import CURRENT, STAGING, Dataset, LayoutError
+from textwash.write import CURRENT, STAGING, Dataset, LayoutError, write_parquet_atomic
 
 TEASERS = "\n".join([
     "Most read",
@@ -281,13 +281,32 @@ def test_stats_counts_languages_reasons_and_rejects(raw, tmp_path):
     assert reasons["after end of article (republication or origin note)"] >= 18
 
 
-def test_a_plain_folder_of_the_old_layout_is_refused_not_overwritten(tmp_path, raw):
+def test_the_layout_before_versions_is_adopted_and_its_records_replaced(raw, tmp_path):
+    out = tmp_path / "out"
+    old = process_batch(raw, sorted(p.name for p in raw.iterdir()), dt.datetime(2026, 1, 2, tzinfo=dt.timezone.utc))
+    old.documents.append({**old.documents[0], "source": "gone.txt", "doc_id": "gone"})  # no longer in raw
+    write_parquet_atomic(old.documents, "documents", out / "documents" / "part-00000.parquet")
+    write_parquet_atomic(old.rejects, "rejects", out / "rejects" / "part-00000.parquet")
+    write_as_schema_1(out / "documents" / "part-00000.parquet")
+    (out / ".staging" / "run-1").mkdir(parents=True)
+
+    summary = run(raw, out)
+    assert (summary["processed"], summary["replaced"]) == (6, 6)  # no ledger yet: everything once more
+    assert (out / "documents").is_symlink() and not (out / ".staging").exists()
+    documents = rows(out)
+    assert [r["source"] for r in documents] == sorted([p.name for p in raw.glob("0*.txt")] + ["gone.txt"])
+    assert {r["processed_date"] for r in documents} == {dt.date(2026, 1, 2), dt.datetime.now(dt.timezone.utc).date()}
+    assert [r["source"] for r in rows(out, "rejects")] == ["empty.txt"]
+    assert run(raw, out)["processed"] == 0
+
+
+def test_a_plain_folder_holding_other_files_is_refused_not_touched(tmp_path, raw):
     out = tmp_path / "out"
     (out / "documents").mkdir(parents=True)
-    (out / "documents" / "part-00000.parquet").write_bytes(b"old")
-    with pytest.raises(LayoutError, match="older textwash layout"):
+    (out / "documents" / "notes.txt").write_bytes(b"mine")
+    with pytest.raises(LayoutError, match="more than textwash files"):
         run(raw, out)
-    assert (out / "documents" / "part-00000.parquet").read_bytes() == b"old"
+    assert (out / "documents" / "notes.txt").read_bytes() == b"mine"
 
 
 def test_commit_needs_every_planned_input_staged(raw, tmp_path):

@@ -19,6 +19,7 @@ _staging and an unreferenced version folder, which `recover` removes under the r
 """
 from __future__ import annotations
 
+import datetime as dt
 import fcntl
 import os
 import shutil
@@ -97,16 +98,50 @@ class Dataset:
                 fcntl.flock(handle, fcntl.LOCK_UN)
 
     def _ensure_layout(self) -> None:
+        plain = [kind for kind in KINDS if (self.out / kind).is_dir() and not (self.out / kind).is_symlink()]
+        if plain and self.current is None:
+            self._adopt_plain_folders(plain)
         for kind in KINDS:
             link = self.out / kind
             if link.is_symlink():
                 continue
             if link.exists():
-                raise LayoutError(
-                    f"{link} is a plain folder from an older textwash layout; move it aside "
-                    f"(or write to a new --out) so the versioned dataset can take its place"
-                )
+                self._retire_adopted_folder(kind)
             link.symlink_to(Path(CURRENT) / kind, target_is_directory=True)
+
+    def _adopt_plain_folders(self, kinds: list[str]) -> None:
+        """Commit the files of the layout before versions (plain documents/ and rejects/ folders
+        of Parquet files) as the first version, without a ledger: the next run then processes
+        every input and replaces the adopted records by source."""
+        for kind in kinds:
+            strays = [p.name for p in (self.out / kind).iterdir() if p.suffix != ".parquet" or not p.is_file()]
+            if strays:
+                raise LayoutError(f"{self.out / kind} is a plain folder holding more than textwash files "
+                                  f"({strays[0]}); move it aside or write to a new --out")
+        shutil.rmtree(self.out / ".staging", ignore_errors=True)  # that layout's staging folder
+        version = self.next_version()
+        for kind in kinds:
+            for path in sorted((self.out / kind).glob("*.parquet")):
+                processed_at = pq.read_table(path, columns=["processed_at"])["processed_at"]
+                day = (processed_at[0].as_py().date().isoformat() if len(processed_at)
+                       else dt.datetime.fromtimestamp(path.stat().st_mtime, dt.timezone.utc).date().isoformat())
+                target = version.folder / kind / f"processed_date={day}" / path.name
+                target.parent.mkdir(parents=True, exist_ok=True)
+                os.link(path, target)
+        version.commit()
+
+    def _retire_adopted_folder(self, kind: str) -> None:
+        """Remove a plain folder whose files all are in the committed version (an adoption that
+        stopped before its folders were replaced by links); anything else is refused."""
+        plain = self.out / kind
+        committed = {p.stat().st_ino for p in (self.current / kind).rglob("*.parquet")} if self.current else set()
+        if any(p.stat().st_ino not in committed for p in plain.iterdir()):
+            raise LayoutError(f"{plain} is a plain folder beside a versioned dataset; move it aside "
+                              f"so the link to the committed version can take its place")
+        retired = self.out / f".{kind}.retired.tmp"
+        shutil.rmtree(retired, ignore_errors=True)
+        os.replace(plain, retired)
+        shutil.rmtree(retired)
 
     @property
     def current(self) -> Path | None:
@@ -121,6 +156,8 @@ class Dataset:
         shutil.rmtree(self.out / STAGING, ignore_errors=True)
         for leftover in self.out.glob(f".{CURRENT}.*.tmp"):
             leftover.unlink(missing_ok=True)
+        for leftover in self.out.glob(".*.retired.tmp"):
+            shutil.rmtree(leftover)
         versions = sorted(p for p in (self.out / VERSIONS).glob("*") if p.is_dir())
         current = self.current
         keep = set()
