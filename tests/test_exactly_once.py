@@ -20,7 +20,9 @@ from pathlib import Path
 
 import duckdb
 import pyarrow.parquet as pq
+import pytest
 
+from textwash.compact import compact_dataset
 from textwash.pipeline import Settings
 from textwash.runner import RunOptions, run_pipeline
 from textwash.write import CURRENT, DEDUP_FILE, LEDGER_FILE, STAGING, VERSIONS
@@ -103,16 +105,28 @@ def _change(raw: Path, rng: random.Random, samples: list[Path], round_no: int) -
         (raw / f"r{round_no:03d}_empty.txt").write_bytes(b"")
 
 
-def test_sigkill_at_random_moments_then_rerun_keeps_every_input_exactly_once(tmp_path, sample_paths, monkeypatch):
-    raw, out = tmp_path / "raw", tmp_path / "out"
-    raw.mkdir()
-    for path in sample_paths:
-        shutil.copy(path, raw / path.name)
-    rng = random.Random(5)
-    # The fork server is a fresh interpreter: it finds the warm-up module through PYTHONPATH.
+@pytest.fixture
+def context(monkeypatch):
+    """Processes forked from a warm server. The server is a fresh interpreter: it finds the
+    warm-up module through PYTHONPATH."""
     monkeypatch.setenv("PYTHONPATH", os.pathsep.join([str(Path(__file__).parent), os.environ.get("PYTHONPATH", "")]))
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(["forkserver_warmup"])
+    return context
+
+
+@pytest.fixture
+def raw(tmp_path, sample_paths) -> Path:
+    folder = tmp_path / "raw"
+    folder.mkdir()
+    for path in sample_paths:
+        shutil.copy(path, folder / path.name)
+    return folder
+
+
+def test_sigkill_at_random_moments_then_rerun_keeps_every_input_exactly_once(tmp_path, raw, sample_paths, context):
+    out = tmp_path / "out"
+    rng = random.Random(5)
 
     def start() -> multiprocessing.Process:
         # The target and arguments come from textwash alone: the child imports nothing more.
@@ -150,3 +164,32 @@ def test_sigkill_at_random_moments_then_rerun_keeps_every_input_exactly_once(tmp
     # than it claims.
     assert landed["staging batches"] >= 5 and landed["building the next version"] >= 5, landed
     print(f"{sum(landed.values())} kills in {round_no} rounds: {dict(landed)}")
+
+
+def test_sigkill_during_compaction_never_changes_what_readers_see(tmp_path, raw, sample_paths, context):
+    out = tmp_path / "out"
+    rng = random.Random(7)
+    run_pipeline(raw, out, Settings(), OPTIONS, BATCH_SIZE)
+    kills, delay = 0, 0.1
+    for round_no in range(1, 21):
+        _change(raw, rng, sample_paths, round_no)
+        run_pipeline(raw, out, Settings(), OPTIONS, BATCH_SIZE)  # more small files
+        before = _visible(out)
+        compaction = context.Process(target=compact_dataset, args=(out, 50))
+        compaction.start()
+        time.sleep(rng.uniform(0, delay))
+        if compaction.is_alive():
+            os.kill(compaction.pid, signal.SIGKILL)
+            kills += 1
+            delay *= 1.2
+        else:
+            delay *= 0.7  # it finished first: aim earlier
+        compaction.join()
+        assert sorted(_visible(out)["documents"]) == sorted(before["documents"])
+        assert sorted(_visible(out)["rejects"]) == sorted(before["rejects"])
+        _check_consistent(out)
+    compact_dataset(out, 50)
+    _check_exactly_once(raw, out)
+    assert len(list((out / "documents").rglob("*.parquet"))) == 1
+    assert kills >= 8, kills
+    print(f"{kills} of 20 compactions killed")
