@@ -4,7 +4,9 @@ import datetime as dt
 import numpy as np
 import pytest
 
-from textwash.dedup import DedupIndex, flag_duplicates, jaccard_estimate, lsh_bands, minhash, shingles
+from textwash.dedup import (
+    DedupIndex, flag_duplicates, jaccard_estimate, lsh_bands, minhash, shingles, signature_table, signatures_by_doc_id,
+)
 from textwash.pipeline import process_bytes
 from textwash.record import sha256_hex
 from textwash.rules import load_rules
@@ -75,3 +77,12 @@ def test_lsh_bands_turn_at_or_below_the_threshold():
         assert bands * rows == 128 and (1 / bands) ** (1 / rows) <= threshold
     with pytest.raises(ValueError):
         lsh_bands(0)
+
+
+def test_signatures_computed_in_the_batches_are_used_as_given(texts):
+    # b's staged signature is a's: flagging must trust it rather than hash b's text again.
+    documents = [document("a", texts[0]), document("b", texts[1])]
+    flag_duplicates(documents, DedupIndex(), {"b": minhash(texts[0])})
+    assert [d["duplicate_of"] for d in documents] == [None, "a"]
+    table = signature_table(documents[:1])
+    assert np.array_equal(signatures_by_doc_id(table)["a"], minhash(texts[0]))

@@ -133,24 +133,45 @@ class DedupIndex:
                           [self.content_sha256[i] for i in keep], [self.signatures[i] for i in keep])
 
     def to_table(self) -> pa.Table:
-        return pa.Table.from_arrays(
-            [pa.array(self.doc_ids, pa.string()), pa.array(self.content_sha256, pa.string()),
-             pa.array([s.astype("<u4").tobytes() for s in self.signatures], pa.binary(NUM_PERM * 4))],
-            schema=INDEX_SCHEMA,
-        )
+        return _index_table(self.doc_ids, self.content_sha256, self.signatures)
 
     @classmethod
     def from_table(cls, table: pa.Table, threshold: float = DEFAULT_THRESHOLD) -> DedupIndex:
         columns = table.to_pydict()
+        signatures = signatures_by_doc_id(table)
         return cls(threshold, columns["doc_id"], columns["content_sha256"],
-                   [np.frombuffer(raw, dtype="<u4").astype(np.uint32) for raw in columns["minhash"]])
+                   [signatures[doc_id] for doc_id in columns["doc_id"]])
 
 
-def flag_duplicates(documents: list[dict], index: DedupIndex) -> list[dict]:
+def signature_table(documents: list[dict]) -> pa.Table:
+    """The MinHash signatures of `documents`, computed where they are processed (in parallel
+    batches) so that the sequential flagging step only looks them up."""
+    return _index_table([d["doc_id"] for d in documents], [d["content_sha256"] for d in documents],
+                        [minhash(d["text"]) for d in documents])
+
+
+def _index_table(doc_ids: list[str], content_sha256: list[str], signatures: list[np.ndarray]) -> pa.Table:
+    return pa.Table.from_arrays(
+        [pa.array(doc_ids, pa.string()), pa.array(content_sha256, pa.string()),
+         pa.array([s.astype("<u4").tobytes() for s in signatures], pa.binary(NUM_PERM * 4))],
+        schema=INDEX_SCHEMA,
+    )
+
+
+def signatures_by_doc_id(table: pa.Table) -> dict[str, np.ndarray]:
+    return {doc_id: np.frombuffer(raw, dtype="<u4").astype(np.uint32)
+            for doc_id, raw in zip(table["doc_id"].to_pylist(), table["minhash"].to_pylist())}
+
+
+def flag_duplicates(documents: list[dict], index: DedupIndex, signatures: dict[str, np.ndarray] | None = None) -> list[dict]:
     """Set `duplicate_of` on each document (in order) against `index` and the earlier documents
-    of the list; originals join the index. Returns the documents; the index grows in place."""
+    of the list; originals join the index. Signatures missing from `signatures` are computed.
+    Returns the documents; the index grows in place."""
+    signatures = signatures or {}
     for document in documents:
-        signature = minhash(document["text"])
+        signature = signatures.get(document["doc_id"])
+        if signature is None:
+            signature = minhash(document["text"])
         original = index.find(document["content_sha256"], signature)
         document["duplicate_of"] = original
         if original is None:

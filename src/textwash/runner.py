@@ -22,14 +22,17 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from textwash import __version__
-from textwash.dedup import DEFAULT_THRESHOLD, DedupIndex, flag_duplicates
+from textwash.dedup import DEFAULT_THRESHOLD, DedupIndex, flag_duplicates, signature_table, signatures_by_doc_id
 from textwash.ledger import LedgerEntry, file_sha256, inputs_to_process, ledger_table, load_ledger
 from textwash.pipeline import Settings, process_batch
 from textwash.read import discover
 from textwash.record import build_reject
-from textwash.write import DEDUP_FILE, KINDS, LEDGER_FILE, Dataset, Version, conform, write_parquet_atomic
+from textwash.write import (
+    DEDUP_FILE, KINDS, LEDGER_FILE, Dataset, Version, conform, write_parquet_atomic, write_table_atomic,
+)
 
 PROCESSED_DATE = "processed_date"
+SIGNATURES = "minhash"  # staged MinHash signatures of a run's documents, by batch
 DEFAULT_MAX_ROWS_PER_FILE = 50_000
 DEFAULT_BATCH_SIZE = 500
 # Hive's name for the partition of null values, which DuckDB, Spark and pyarrow read back as null.
@@ -88,6 +91,7 @@ def stage_batch(dataset: Dataset, run_id: str, raw: Path, processed_at: dt.datet
     staging = dataset.staging(run_id)
     for kind, rows in (("documents", result.documents), ("rejects", result.rejects)):
         write_parquet_atomic(rows, kind, staging / kind / f"batch-{batch_no:05d}.parquet")
+    write_table_atomic(signature_table(result.documents), staging / SIGNATURES / f"batch-{batch_no:05d}.parquet")
     return len(result.documents), len(result.rejects)
 
 
@@ -112,7 +116,10 @@ def commit_run(dataset: Dataset, plan: RunPlan, options: RunOptions) -> dict:
 
     index = _load_index(dataset, options.near_duplicate_threshold).without(replaced_doc_ids)
     documents = sorted(staged["documents"].to_pylist(), key=lambda row: row["source"])
-    flag_duplicates(documents, index)
+    signature_files = sorted((dataset.staging(plan.run_id) / SIGNATURES).glob("batch-*.parquet"))
+    signatures = {doc_id: signature for path in signature_files
+                  for doc_id, signature in signatures_by_doc_id(pq.read_table(path)).items()}
+    flag_duplicates(documents, index, signatures)
     rejects = staged["rejects"].to_pylist()
     summary["duplicates"] = sum(row["duplicate_of"] is not None for row in documents)
     if options.drop_duplicates:
