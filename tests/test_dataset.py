@@ -332,3 +332,18 @@ def test_empty_kinds_still_have_a_readable_file(tmp_path, sample_paths):
     assert duckdb.sql(f"select count(*) from read_parquet('{out}/rejects/**/*.parquet')").fetchall() == [(0,)]
     table = pa.concat_tables(pq.read_table(p) for p in (out / "rejects").rglob("*.parquet"))
     assert table.num_rows == 0
+
+
+def test_a_second_run_waits_for_the_lock_then_finds_nothing_to_do(raw, tmp_path):
+    import threading
+
+    out = tmp_path / "out"
+    results = []
+    with Dataset(out).locked():
+        first = threading.Thread(target=lambda: results.append(run(raw, out)))
+        first.start()
+        first.join(timeout=1.0)
+        assert first.is_alive() and not (out / CURRENT).exists()  # blocked while the lock is held
+    first.join()
+    second = run(raw, out)
+    assert [r["processed"] for r in results + [second]] == [6, 0]
