@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
+import threading
 from pathlib import Path
 
 import duckdb
@@ -335,8 +336,6 @@ def test_empty_kinds_still_have_a_readable_file(tmp_path, sample_paths):
 
 
 def test_a_second_run_waits_for_the_lock_then_finds_nothing_to_do(raw, tmp_path):
-    import threading
-
     out = tmp_path / "out"
     results = []
     with Dataset(out).locked():
@@ -347,3 +346,24 @@ def test_a_second_run_waits_for_the_lock_then_finds_nothing_to_do(raw, tmp_path)
     first.join()
     second = run(raw, out)
     assert [r["processed"] for r in results + [second]] == [6, 0]
+
+
+def test_duplicates_of_a_replaced_original_are_flagged_again(raw, tmp_path):
+    out = tmp_path / "out"
+    original = raw / "002_f7e0934300db9242.txt"
+    (raw / "copy1.txt").write_text(original.read_text(encoding="utf-8") + "\nOne more closing sentence for it.\n")
+    shutil.copy(original, raw / "copy2.txt")
+    run(raw, out)
+    first = {r["source"]: r for r in rows(out)}
+    assert first["copy1.txt"]["duplicate_of"] == first["copy2.txt"]["duplicate_of"] == first[original.name]["doc_id"]
+
+    shutil.copy(raw / "000_1c1cab889e26c371.txt", original)  # the original now holds another article
+    summary = run(raw, out)
+    assert (summary["processed"], summary["replaced"], summary["reflagged"]) == (1, 1, 2)
+    second = {r["source"]: r for r in rows(out)}
+    assert sorted(second) == sorted(first)
+    assert second[original.name]["duplicate_of"] == second["000_1c1cab889e26c371.txt"]["doc_id"]
+    assert second["copy1.txt"]["duplicate_of"] is None  # the first seen of its group now
+    assert second["copy2.txt"]["duplicate_of"] == second["copy1.txt"]["doc_id"]
+    assert second["copy1.txt"]["processed_at"] == first["copy1.txt"]["processed_at"]  # moved, not reprocessed
+    assert run(raw, out)["processed"] == 0

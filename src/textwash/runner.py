@@ -100,7 +100,7 @@ def commit_run(dataset: Dataset, plan: RunPlan, options: RunOptions) -> dict:
     when the run processed nothing."""
     summary = {"run_id": plan.run_id, "inputs": plan.inputs, "processed": len(plan.todo),
                "unchanged": plan.inputs - len(plan.todo), "documents": 0, "rejects": 0,
-               "duplicates": 0, "replaced": 0, "files_written": 0, "committed": False}
+               "duplicates": 0, "replaced": 0, "reflagged": 0, "files_written": 0, "committed": False}
     if not plan.todo:
         return summary
     staged = {kind: _read_staged(dataset.staging(plan.run_id) / kind, kind) for kind in KINDS}
@@ -110,11 +110,16 @@ def commit_run(dataset: Dataset, plan: RunPlan, options: RunOptions) -> dict:
         raise RuntimeError(f"{len(missing)} planned inputs have no staged record, e.g. {sorted(missing)[0]}")
 
     version = dataset.next_version()
-    replaced_doc_ids: set[str] = set()
+    todo = set(plan.todo)
+    replaced_doc_ids = _doc_ids_of(dataset, todo)
+    orphans: list[dict] = []  # duplicates of replaced originals: flagged again below
     for kind in KINDS:
-        replaced_doc_ids |= _carry_over(dataset, version, kind, set(plan.todo), summary)
+        replaced, reflag = _carry_over(dataset, version, kind, todo, replaced_doc_ids)
+        summary["replaced"] += replaced
+        orphans += reflag
 
     index = _load_index(dataset, options.near_duplicate_threshold).without(replaced_doc_ids)
+    flag_duplicates(orphans, index)  # seen before this run's documents, so they come first
     documents = sorted(staged["documents"].to_pylist(), key=lambda row: row["source"])
     signature_files = sorted((dataset.staging(plan.run_id) / SIGNATURES).glob("batch-*.parquet"))
     signatures = {doc_id: signature for path in signature_files
@@ -127,14 +132,14 @@ def commit_run(dataset: Dataset, plan: RunPlan, options: RunOptions) -> dict:
         documents = [row for row in documents if row["duplicate_of"] is None]
     rejects.sort(key=lambda row: row["source"])
 
-    for kind, rows in (("documents", documents), ("rejects", rejects)):
+    for kind, rows in (("documents", orphans + documents), ("rejects", rejects)):
         table = pa.Table.from_pylist(rows, schema=KINDS[kind])
         summary["files_written"] += write_partitioned(version, kind, table, plan.run_id, options)
-        summary[kind] = len(rows)
         if not version.has_files(kind):
             # One empty file, so that tools globbing the folder find the schema rather than nothing.
             summary["files_written"] += write_partitioned(version, kind, table, plan.run_id, options,
                                                           empty_partition=_partition(plan.processed_at))
+    summary["documents"], summary["rejects"], summary["reflagged"] = len(documents), len(rejects), len(orphans)
 
     ledger = load_ledger(dataset.committed_file(LEDGER_FILE))
     for kind, rows in (("documents", documents), ("rejects", rejects)):
@@ -197,27 +202,41 @@ def _read_staged(folder: Path, kind: str) -> pa.Table:
     return pa.concat_tables([conform(t, KINDS[kind]) for t in tables]) if tables else KINDS[kind].empty_table()
 
 
-def _carry_over(dataset: Dataset, version: Version, kind: str, replaced_sources: set[str], summary: dict) -> set[str]:
+def _doc_ids_of(dataset: Dataset, sources: set[str]) -> set[str]:
+    """The doc_ids of the committed documents of `sources`."""
+    doc_ids: set[str] = set()
+    wanted = pa.array(sorted(sources), pa.string())
+    for relative in dataset.files("documents"):
+        keys = dataset.read_file("documents", relative, ["source", "doc_id"])
+        doc_ids |= set(keys["doc_id"].filter(pc.is_in(keys["source"], value_set=wanted)).to_pylist())
+    return doc_ids
+
+
+def _carry_over(dataset: Dataset, version: Version, kind: str, replaced_sources: set[str],
+                replaced_doc_ids: set[str]) -> tuple[int, list[dict]]:
     """Link the committed files of `kind` into `version`, rewriting those that hold records of
-    inputs this run replaces; returns the doc_ids of the replaced documents."""
-    replaced_doc_ids: set[str] = set()
-    wanted = pa.array(sorted(replaced_sources), pa.string())
+    inputs this run replaces or duplicates of replaced documents. Returns how many records are
+    replaced, and the duplicates of replaced documents, taken out to be flagged again."""
+    replaced = 0
+    orphans: list[dict] = []
+    sources = pa.array(sorted(replaced_sources), pa.string())
+    originals = pa.array(sorted(replaced_doc_ids), pa.string())
     for relative in dataset.files(kind):
-        path = dataset.current / kind / relative
-        columns = ["source", "doc_id"] if kind == "documents" else ["source"]
-        keys = pq.read_table(path, columns=columns)
-        hit = pc.is_in(keys["source"], value_set=wanted)
-        hits = pc.sum(hit).as_py() or 0
-        if not hits:
+        keys = dataset.read_file(kind, relative, ["source", "duplicate_of"] if kind == "documents" else ["source"])
+        replacing = pc.is_in(keys["source"], value_set=sources)
+        orphaned = (pc.and_(pc.is_in(keys["duplicate_of"], value_set=originals), pc.invert(replacing))
+                    if kind == "documents" else pa.array([False] * keys.num_rows, pa.bool_()))
+        leaving = pc.or_(replacing, orphaned)
+        if not pc.any(leaving).as_py():
             version.keep(kind, relative)
             continue
-        summary["replaced"] += hits
-        if kind == "documents":
-            replaced_doc_ids |= set(keys["doc_id"].filter(hit).to_pylist())
-        if hits < keys.num_rows:
-            remaining = dataset.read_file(kind, relative).filter(pc.invert(hit))
+        replaced += pc.sum(replacing).as_py() or 0
+        table = dataset.read_file(kind, relative)
+        orphans += table.filter(orphaned).to_pylist()
+        remaining = table.filter(pc.invert(leaving))
+        if remaining.num_rows:
             version.write(kind, relative, remaining)
-    return replaced_doc_ids
+    return replaced, orphans
 
 
 def _load_index(dataset: Dataset, threshold: float) -> DedupIndex:
