@@ -41,7 +41,7 @@ lock:
 	rm -rf .lock-venv
 
 clean:
-	rm -rf processed/documents processed/rejects processed/.staging
+	rm -rf processed/documents processed/rejects processed/_current processed/_versions processed/_staging processed/.lock
 
 # Score the cleaner on a folder of page dumps with ground truth:
 #   make eval EVAL=path/to/articles-dev [SCORER=path/to/score_articles.py] [WITHOUT="region teasers"]

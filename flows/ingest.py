@@ -1,14 +1,13 @@
 """The ingest flow: raw location in, Parquet dataset out, in batch tasks.
 
-Deployment entrypoint: flows/ingest.py:ingest. All the work happens in textwash.pipeline; this
-module only splits the inputs into batches, runs each batch as one task, and commits the run.
+Deployment entrypoint: flows/ingest.py:ingest. All the work happens in textwash.runner; this
+module only plans the run, runs each batch of new or changed inputs as one task, and commits.
 """
 from __future__ import annotations
 
 import datetime as dt
 import os
 import time
-import uuid
 from collections.abc import Callable
 from pathlib import Path
 
@@ -20,82 +19,74 @@ from prefect import flow, get_run_logger, task  # noqa: E402
 from prefect.cache_policies import NO_CACHE  # noqa: E402
 from prefect.futures import as_completed  # noqa: E402
 
-from textwash.clean_templates import TemplateState, load_state, save_state  # noqa: E402
+from textwash.clean_templates import TemplateState  # noqa: E402
+from textwash.dedup import DEFAULT_THRESHOLD  # noqa: E402
 from textwash.extract import DEFAULT_TIMEOUT_SECONDS  # noqa: E402
-from textwash.pipeline import Settings, process_batch  # noqa: E402
-from textwash.read import DEFAULT_MAX_BYTES, discover  # noqa: E402
-from textwash.write import RunWriter  # noqa: E402
-
-DEFAULT_BATCH_SIZE = 500
-TEMPLATES_FILE = "site-templates.json"
+from textwash.pipeline import Settings  # noqa: E402
+from textwash.read import DEFAULT_MAX_BYTES  # noqa: E402
+from textwash.runner import (  # noqa: E402
+    DEFAULT_BATCH_SIZE, DEFAULT_MAX_ROWS_PER_FILE, PROCESSED_DATE, RunOptions, commit_run, load_templates,
+    plan_run, save_templates, stage_batch,
+)
+from textwash.write import Dataset  # noqa: E402
 
 # Called with (documents, rejects) of each finished batch, e.g. by the CLI's progress bar.
 # A module-level hook because flow parameters must be serializable.
 batch_listeners: list[Callable[[int, int], None]] = []
+# Called with the number of inputs the run will process, once it is planned.
+plan_listeners: list[Callable[[int], None]] = []
 
 
 # NO_CACHE: the inputs are document batches, and hashing them for a cache key costs more than
 # the work while never hitting.
 @task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=2)
-def process_and_stage(raw: str, out: str, run_id: str, batch_no: int, sources: list[str],
-                      processed_at: dt.datetime, settings: Settings,
+def process_and_stage(out: str, run_id: str, raw: str, processed_at: dt.datetime, batch_no: int,
+                      sources: list[str], settings: Settings,
                       templates: TemplateState) -> tuple[int, int, TemplateState]:
     """Process one batch and stage its Parquet files; returns (documents, rejects, the batch's
     site-template counts)."""
-    result = process_batch(Path(raw), sources, processed_at, settings, templates)
-    RunWriter(Path(out), run_id).write_batch(batch_no, result.documents, result.rejects)
-    return len(result.documents), len(result.rejects), result.templates
+    return stage_batch(Dataset(Path(out)), run_id, Path(raw), processed_at, batch_no, sources, settings, templates)
 
 
 @flow(name="textwash-ingest")
 def ingest(raw: str = "raw", out: str = "processed", batch_size: int = DEFAULT_BATCH_SIZE,
-           max_bytes: int = DEFAULT_MAX_BYTES, rules: str | None = None,
+           max_bytes: int = DEFAULT_MAX_BYTES, rules: str | None = None, reprocess: bool = False,
+           drop_duplicates: bool = False, near_duplicate_threshold: float = DEFAULT_THRESHOLD,
+           partition_by: str = PROCESSED_DATE, max_rows_per_file: int = DEFAULT_MAX_ROWS_PER_FILE,
            extract_timeout: float | None = DEFAULT_TIMEOUT_SECONDS) -> dict:
-    """Clean every input under `raw` into the Parquet dataset at `out` (documents/ and rejects/)."""
+    """Clean the new and changed inputs under `raw` into the Parquet dataset at `out`."""
     logger = get_run_logger()
     started = time.perf_counter()
-    if batch_size < 1:
-        raise ValueError("batch_size must be at least 1")
-    sources = discover(Path(raw))
-    run_id = f"{dt.datetime.now(dt.timezone.utc):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}"
-    processed_at = dt.datetime.now(dt.timezone.utc)
     settings = Settings(max_bytes=max_bytes, rules_path=rules, extract_timeout=extract_timeout)
-    writer = RunWriter(Path(out), run_id)
-    # Site templates learned by earlier runs into this output folder; this run's counts join them.
-    templates_path = Path(out) / TEMPLATES_FILE
-    templates = load_state(templates_path)
-    learned = TemplateState()
-    batches = [sources[i:i + batch_size] for i in range(0, len(sources), batch_size)]
-    logger.info("run %s: %d inputs under %s in %d batches", run_id, len(sources), raw, len(batches))
-    documents = rejects = 0
-    try:
-        futures = [
-            process_and_stage.submit(raw, out, run_id, batch_no, batch, processed_at, settings, templates)
-            for batch_no, batch in enumerate(batches)
-        ]
+    options = RunOptions(reprocess=reprocess, drop_duplicates=drop_duplicates,
+                         near_duplicate_threshold=near_duplicate_threshold, partition_by=partition_by,
+                         max_rows_per_file=max_rows_per_file)
+    with Dataset(Path(out)).locked() as dataset:
+        plan = plan_run(Path(raw), dataset, options)
+        batches = plan.batches(batch_size)
+        logger.info("run %s: %d inputs under %s, %d new or changed, in %d batches",
+                    plan.run_id, plan.inputs, raw, len(plan.todo), len(batches))
+        for listener in plan_listeners:
+            listener(len(plan.todo))
+        templates = load_templates(dataset)
+        learned = TemplateState()
+        futures = [process_and_stage.submit(out, plan.run_id, raw, plan.processed_at, batch_no, batch, settings,
+                                            templates)
+                   for batch_no, batch in enumerate(batches)]
         for future in as_completed(futures):
             batch_documents, batch_rejects, batch_templates = future.result()
             learned.merge(batch_templates)
-            documents += batch_documents
-            rejects += batch_rejects
             for listener in batch_listeners:
                 listener(batch_documents, batch_rejects)
-        writer.commit()
-        templates.merge(learned)
-        save_state(templates, templates_path)
-    except BaseException:
-        writer.abort()
-        raise
-    summary = {
-        "run_id": run_id,
-        "inputs": len(sources),
-        "documents": documents,
-        "rejects": rejects,
-        "batches": len(batches),
-        "seconds": round(time.perf_counter() - started, 3),
-        "output": str(Path(out).resolve()),
-    }
-    logger.info("run %s done: %d documents, %d rejects in %.1f s", run_id, documents, rejects, summary["seconds"])
+        summary = commit_run(dataset, plan, options)
+        if summary["committed"]:
+            save_templates(dataset, templates, learned)
+    summary["batches"] = len(batches)
+    summary["seconds"] = round(time.perf_counter() - started, 3)
+    summary["output"] = str(Path(out).resolve())
+    logger.info("run %s done: %d processed, %d documents (%d duplicates), %d rejects in %.1f s", plan.run_id,
+                summary["processed"], summary["documents"], summary["duplicates"], summary["rejects"],
+                summary["seconds"])
     return summary
 
 

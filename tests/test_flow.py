@@ -9,6 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from textwash.cli import app
+from textwash.write import STAGING
 
 pytestmark = pytest.mark.flow
 
@@ -29,24 +30,24 @@ def flow_output(prefect_harness, tmp_path_factory, sample_paths):
 
 def test_run_writes_documents_and_rejects(flow_output):
     out, output = flow_output
-    assert "6 inputs → 5 documents, 1 rejects" in output
-    documents = duckdb.sql(f"select source, published, authors, processed_at from read_parquet('{out}/documents/*.parquet')")
+    assert "6 inputs: 6 new or changed, 0 unchanged → 5 documents (0 duplicates), 1 rejects" in output
+    documents = duckdb.sql(f"select source, published, authors, processed_at from read_parquet('{out}/documents/**/*.parquet')")
     assert len(documents.fetchall()) == 5
-    rejects = duckdb.sql(f"select source, reason from read_parquet('{out}/rejects/*.parquet')").fetchall()
+    rejects = duckdb.sql(f"select source, reason from read_parquet('{out}/rejects/**/*.parquet')").fetchall()
     assert rejects == [("nested/empty.txt", "empty")]
-    assert not (out / ".staging").exists()
+    assert not (out / STAGING).exists()
 
 
 def test_dataset_types_in_duckdb_polars_pandas(flow_output):
     out, _ = flow_output
-    described = duckdb.sql(f"describe select * from read_parquet('{out}/documents/*.parquet')").fetchall()
+    described = duckdb.sql(f"describe select * from read_parquet('{out}/documents/**/*.parquet')").fetchall()
     types = {row[0]: row[1] for row in described}
     assert types["published"] == "DATE"
     assert types["authors"] == "VARCHAR[]"
     assert types["processed_at"] == "TIMESTAMP WITH TIME ZONE"
     assert types["removed"].startswith("STRUCT(")
 
-    frame = pl.read_parquet(out / "documents" / "*.parquet")
+    frame = pl.read_parquet(out / "documents" / "**" / "*.parquet")
     assert frame.schema["published"] == pl.Date
     assert frame.schema["authors"] == pl.List(pl.String)
     assert frame.schema["processed_at"] == pl.Datetime("us", "UTC")
@@ -57,13 +58,27 @@ def test_dataset_types_in_duckdb_polars_pandas(flow_output):
     assert len(pandas) == 5
 
 
-def test_rerun_replaces_instead_of_appending(flow_output, sample_paths):
+def test_rerun_processes_only_new_inputs(flow_output, sample_paths):
     out, _ = flow_output
     raw = sample_paths[0].parent
     result = CliRunner().invoke(app, ["run", str(raw), "--out", str(out)])
     assert result.exit_code == 0, result.output
-    assert duckdb.sql(f"select count(*) from read_parquet('{out}/documents/*.parquet')").fetchall() == [(5,)]
-    assert duckdb.sql(f"select count(*) from read_parquet('{out}/rejects/*.parquet')").fetchall() == [(0,)]
+    assert "5 inputs: 0 new or changed, 5 unchanged" in result.output
+    assert "nothing new" in result.output
+    assert duckdb.sql(f"select count(*) from read_parquet('{out}/documents/**/*.parquet')").fetchall() == [(5,)]
+    assert duckdb.sql(f"select count(*) from read_parquet('{out}/rejects/**/*.parquet')").fetchall() == [(1,)]
+
+
+def test_stats_and_compact_commands(flow_output):
+    out, _ = flow_output
+    result = CliRunner().invoke(app, ["stats", str(out)], env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    assert "6 inputs from 1 runs → 5 documents" in result.output
+    assert "duplicates: 0 exact, 0 near" in result.output
+    assert "call-to-action button or prompt" in result.output
+    result = CliRunner().invoke(app, ["compact", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "6 records: 2 files → 2 (0 partitions rewritten)" in result.output
 
 
 def test_show_prints_metadata_and_removed_spans(flow_output):

@@ -1,10 +1,12 @@
 import datetime as dt
+from pathlib import Path
 
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from textwash.schema import DOCUMENT_SCHEMA, SCHEMA_VERSION
-from textwash.write import RunWriter, write_parquet_atomic
+from textwash.schema import REJECT_SCHEMA, SCHEMA_VERSION, to_table
+from textwash.write import CURRENT, VERSIONS, Dataset, conform, write_parquet_atomic
 
 NOW = dt.datetime(2026, 1, 2, tzinfo=dt.timezone.utc)
 
@@ -32,22 +34,51 @@ def test_failed_write_keeps_the_previous_file(tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == ["part.parquet"]
 
 
-def test_commit_replaces_the_previous_run_and_abort_keeps_it(tmp_path):
-    first = RunWriter(tmp_path, "run-1")
-    first.write_batch(0, [], [reject("a.txt")])
-    first.commit()
-    assert pq.read_table(tmp_path / "rejects").column("source").to_pylist() == ["a.txt"]
-    # The run wrote no documents: the dataset still has a readable, empty documents table.
-    assert pq.read_table(tmp_path / "documents").schema.equals(DOCUMENT_SCHEMA, check_metadata=False)
+def table_of(*sources: str):
+    return to_table([reject(source) for source in sources], REJECT_SCHEMA, "rejects")
 
-    aborted = RunWriter(tmp_path, "run-2")
-    aborted.write_batch(0, [], [reject("b.txt")])
-    aborted.abort()
+
+def test_a_version_becomes_visible_whole_at_commit_and_debris_is_recovered(tmp_path):
+    part = Path("processed_date=2026-01-02") / "part-1.parquet"
+    with Dataset(tmp_path).locked() as dataset:
+        first = dataset.next_version()
+        first.write("rejects", part, table_of("a.txt"))
+        assert not (tmp_path / "rejects").exists()  # the link dangles until the first commit
+        first.commit()
     assert pq.read_table(tmp_path / "rejects").column("source").to_pylist() == ["a.txt"]
 
-    second = RunWriter(tmp_path, "run-3")
-    second.write_batch(0, [], [reject("c.txt")])
-    second.write_batch(1, [], [reject("d.txt")])
-    second.commit()
-    assert sorted(pq.read_table(tmp_path / "rejects").column("source").to_pylist()) == ["c.txt", "d.txt"]
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["documents", "rejects"]
+    with Dataset(tmp_path).locked() as dataset:
+        second = dataset.next_version()
+        second.keep("rejects", part)
+        second.write("rejects", part.with_name("part-2.parquet"), table_of("b.txt"))
+        # Built but not committed: readers still see the first version only.
+        assert pq.read_table(tmp_path / "rejects").column("source").to_pylist() == ["a.txt"]
+    # The next holder of the lock removes the uncommitted version.
+    with Dataset(tmp_path).locked() as dataset:
+        assert [p.name for p in (tmp_path / VERSIONS).iterdir()] == ["00000001"]
+        third = dataset.next_version()
+        third.write("rejects", part, table_of("c.txt"))
+        third.commit()
+        assert dataset.files("rejects") == [part]
+    assert pq.read_table(tmp_path / "rejects").column("source").to_pylist() == ["c.txt"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".lock", CURRENT, VERSIONS, "documents", "rejects"]
+
+
+def test_kept_files_are_hard_links_not_copies(tmp_path):
+    part = Path("p=1") / "part.parquet"
+    with Dataset(tmp_path).locked() as dataset:
+        first = dataset.next_version()
+        first.write("rejects", part, table_of("a.txt"))
+        first.commit()
+        second = dataset.next_version()
+        second.keep("rejects", part)
+        second.commit()
+    versions = sorted((tmp_path / VERSIONS).iterdir())
+    assert (versions[0] / "rejects" / part).stat().st_ino == (versions[1] / "rejects" / part).stat().st_ino
+
+
+def test_conform_fills_columns_an_older_schema_lacked():
+    old = pa.table({"source": ["a.txt"], "reason": ["empty"]})
+    table = conform(old, REJECT_SCHEMA)
+    assert table.schema == REJECT_SCHEMA
+    assert table.to_pylist()[0]["detail"] is None and table.to_pylist()[0]["source"] == "a.txt"

@@ -1,4 +1,4 @@
-"""The `textwash` command: run the ingest flow, and read what it wrote."""
+"""The `textwash` command: run the ingest flow, and read, compact and count what it wrote."""
 from __future__ import annotations
 
 import os
@@ -10,8 +10,10 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from textwash.dedup import DEFAULT_THRESHOLD
 from textwash.extract import DEFAULT_TIMEOUT_SECONDS
-from textwash.read import DEFAULT_MAX_BYTES, discover
+from textwash.read import DEFAULT_MAX_BYTES
+from textwash.runner import DEFAULT_MAX_ROWS_PER_FILE, PROCESSED_DATE
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
 console = Console()
@@ -25,20 +27,27 @@ def run(
     max_bytes: Annotated[int, typer.Option(min=1, help="Documents larger than this (after decompression) become rejects.")] = DEFAULT_MAX_BYTES,
     extract_timeout: Annotated[float, typer.Option(min=0, help="Seconds one HTML page may take to extract before it becomes a reject (0: no cap).")] = DEFAULT_TIMEOUT_SECONDS,
     rules: Annotated[Optional[Path], typer.Option(help="A boilerplate rules file instead of the packaged one.")] = None,
+    reprocess: Annotated[bool, typer.Option("--reprocess", help="Process every input, not only new or changed ones.")] = False,
+    drop_duplicates: Annotated[bool, typer.Option("--drop-duplicates", help="Keep duplicates out of documents (they become rejects with reason 'duplicate').")] = False,
+    near_duplicate_threshold: Annotated[float, typer.Option(min=0.01, max=1.0, help="Estimated Jaccard similarity of word shingles from which a document is a near-duplicate.")] = DEFAULT_THRESHOLD,
+    partition_by: Annotated[str, typer.Option(help=f"Hive partition key: {PROCESSED_DATE} or a document column.")] = PROCESSED_DATE,
+    max_rows_per_file: Annotated[int, typer.Option(min=1, help="Rows per Parquet file at most.")] = DEFAULT_MAX_ROWS_PER_FILE,
 ) -> None:
-    """Clean every input under RAW into a Parquet dataset at --out, as a Prefect flow run."""
+    """Clean the new and changed inputs under RAW into the Parquet dataset at --out, as a Prefect flow run."""
     if not raw.is_dir():
         raise typer.BadParameter(f"{raw} is not a folder", param_hint="RAW")
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
     from textwash_flows import ingest as ingest_module  # Prefect loads only for this command
 
-    total = len(discover(raw))
     with Progress(
         TextColumn("[bold]cleaning"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[counts]}"),
         TimeElapsedColumn(), console=console,
     ) as progress:
-        bar = progress.add_task("run", total=total, counts="")
+        bar = progress.add_task("run", total=None, counts="")
         tally = {"documents": 0, "rejects": 0}
+
+        def planned(todo: int) -> None:
+            progress.update(bar, total=todo)
 
         def advance(documents: int, rejects: int) -> None:
             tally["documents"] += documents
@@ -46,17 +55,74 @@ def run(
             progress.update(bar, advance=documents + rejects,
                             counts=f"{tally['documents']} documents, {tally['rejects']} rejects")
 
+        ingest_module.plan_listeners.append(planned)
         ingest_module.batch_listeners.append(advance)
         try:
-            summary = ingest_module.ingest(raw=str(raw), out=str(out), batch_size=batch_size,
-                                           max_bytes=max_bytes, rules=str(rules) if rules else None,
-                                           extract_timeout=extract_timeout or None)
+            summary = ingest_module.ingest(
+                raw=str(raw), out=str(out), batch_size=batch_size, max_bytes=max_bytes,
+                rules=str(rules) if rules else None, reprocess=reprocess, drop_duplicates=drop_duplicates,
+                near_duplicate_threshold=near_duplicate_threshold, partition_by=partition_by,
+                max_rows_per_file=max_rows_per_file,
+                extract_timeout=extract_timeout or None)
         finally:
+            ingest_module.plan_listeners.remove(planned)
             ingest_module.batch_listeners.remove(advance)
     console.print(
-        f"{summary['inputs']} inputs → {summary['documents']} documents, {summary['rejects']} rejects "
-        f"in {summary['seconds']:.1f} s → {summary['output']}"
+        f"{summary['inputs']} inputs: {summary['processed']} new or changed, {summary['unchanged']} unchanged → "
+        f"{summary['documents']} documents ({summary['duplicates']} duplicates), {summary['rejects']} rejects"
     )
+    console.print(
+        f"{summary['replaced']} older records replaced in {summary['seconds']:.1f} s → {summary['output']}"
+        if summary["committed"] else f"nothing new: {summary['output']} unchanged"
+    )
+
+
+@app.command()
+def compact(
+    dataset: Annotated[Path, typer.Argument(help="The output folder of `textwash run`.")] = Path("processed"),
+    max_rows_per_file: Annotated[int, typer.Option(min=1, help="Rows per Parquet file at most.")] = DEFAULT_MAX_ROWS_PER_FILE,
+) -> None:
+    """Merge small files per partition (records unchanged) and bring old files to the current schema."""
+    from textwash.compact import compact_dataset
+
+    _require_dataset(dataset)
+    summary = compact_dataset(dataset, max_rows_per_file)
+    console.print(f"{summary['rows']} records: {summary['files_before']} files → {summary['files_after']} "
+                  f"({summary['partitions_rewritten']} partitions rewritten)")
+
+
+@app.command()
+def stats(
+    dataset: Annotated[Path, typer.Argument(help="The output folder of `textwash run`.")] = Path("processed"),
+    top: Annotated[int, typer.Option(min=1, help="Rows per ranking.")] = 10,
+) -> None:
+    """Counts of a dataset: documents, languages, sites, removal reasons, duplicates, rejects."""
+    from rich.table import Table
+
+    from textwash.stats import dataset_stats
+
+    _require_dataset(dataset)
+    figures = dataset_stats(dataset, top)
+    console.print(
+        f"[bold]{dataset}[/] version {figures['version']}: {figures['inputs']} inputs from {figures['runs']} runs → "
+        f"{figures['documents']} documents ({figures['words']} words), {figures['rejects']} rejects; files: "
+        f"{figures['files']['documents']} documents, {figures['files']['rejects']} rejects"
+    )
+    duplicates = figures["duplicates"]
+    console.print(f"duplicates: {duplicates['exact']} exact, {duplicates['near']} near")
+    for title, key in (("language", "languages"), ("site", "sites"), ("removal reason", "removal_reasons"),
+                       ("reject reason", "rejects_by_reason")):
+        table = Table(title_justify="left")
+        table.add_column(title)
+        table.add_column("count", justify="right")
+        for value, count in figures[key]:
+            table.add_row(str(value), str(count))
+        console.print(table)
+
+
+def _require_dataset(dataset: Path) -> None:
+    if not (dataset / "documents").is_symlink():
+        raise typer.BadParameter(f"{dataset} is not a textwash dataset (no documents link)", param_hint="DATASET")
 
 
 @app.command()

@@ -12,7 +12,7 @@ import datetime as dt
 import gzip
 import json
 import zlib
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,6 +42,12 @@ class InputItem:
     url: str | None = None
     fetched_at: dt.datetime | None = None
     title: str | None = None
+
+
+def input_file(source: str, files: Collection[str]) -> str:
+    """The raw file (one of `files`) that the record `source` came from: itself, or for an item of
+    a container (`file#LINE`, `file#RECORD-ID`) the part before its last '#'."""
+    return source if source in files else source.rsplit("#", 1)[0]
 
 
 @dataclass(frozen=True)

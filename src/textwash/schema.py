@@ -10,7 +10,7 @@ import pyarrow as pa
 
 from textwash import __version__
 
-SCHEMA_VERSION = "2"
+SCHEMA_VERSION = "3"  # 2: fetched_at, source_format, tags; 3: duplicate_of
 
 # A cut: its text, why, and where it stood (index of the kept paragraph it preceded).
 REMOVED_SPAN = pa.struct([("text", pa.string()), ("reason", pa.string()), ("paragraph", pa.int32())])
@@ -37,6 +37,8 @@ DOCUMENT_SCHEMA = pa.schema(
         pa.field("text", pa.string(), nullable=False),
         pa.field("word_count", pa.int32(), nullable=False),
         pa.field("content_sha256", pa.string(), nullable=False),
+        # doc_id of the first-seen document with the same or nearly the same text; null if none.
+        pa.field("duplicate_of", pa.string()),
         pa.field("removed", pa.list_(REMOVED_SPAN)),
         pa.field("encoding", pa.string()),
         pa.field("repaired", pa.bool_()),

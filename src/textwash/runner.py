@@ -1,0 +1,280 @@
+"""One incremental run over a dataset: plan, stage batches, commit.
+
+`plan_run` hashes the inputs and asks the ledger which are new or changed; `stage_batch`
+processes a batch into the run's staging folder; `commit_run` flags duplicates, replaces the
+records of changed inputs, writes partitioned files of bounded size, and commits them with the
+new ledger and duplicate index as one dataset version (write.py). The Prefect flow runs batches
+as tasks; `run_pipeline` runs the same steps in order, in one process.
+
+All three steps run while the caller holds the dataset's lock (`Dataset.locked`).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import quote
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from textwash import __version__
+from textwash.clean_templates import TemplateState, load_state, save_state
+from textwash.dedup import DEFAULT_THRESHOLD, DedupIndex, flag_duplicates, signature_table, signatures_by_doc_id
+from textwash.ledger import LedgerEntry, file_sha256, inputs_to_process, ledger_table, load_ledger
+from textwash.formats import input_file
+from textwash.pipeline import Settings, process_batch
+from textwash.read import discover
+from textwash.record import build_reject
+from textwash.write import (
+    DEDUP_FILE, KINDS, LEDGER_FILE, Dataset, Version, conform, write_parquet_atomic, write_table_atomic,
+)
+
+PROCESSED_DATE = "processed_date"
+SIGNATURES = "minhash"  # staged MinHash signatures of a run's documents, by batch
+DEFAULT_MAX_ROWS_PER_FILE = 50_000
+DEFAULT_BATCH_SIZE = 500
+TEMPLATES_FILE = "site-templates.json"
+# Hive's name for the partition of null values, which DuckDB, Spark and pyarrow read back as null.
+NULL_PARTITION = "__HIVE_DEFAULT_PARTITION__"
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    reprocess: bool = False
+    drop_duplicates: bool = False
+    near_duplicate_threshold: float = DEFAULT_THRESHOLD
+    # processed_date (the UTC date of processed_at), or a column of the record to partition by.
+    partition_by: str = PROCESSED_DATE
+    max_rows_per_file: int = DEFAULT_MAX_ROWS_PER_FILE
+
+    def __post_init__(self) -> None:
+        if self.max_rows_per_file < 1:
+            raise ValueError("max_rows_per_file must be at least 1")
+        if self.partition_by != PROCESSED_DATE and self.partition_by not in KINDS["documents"].names:
+            raise ValueError(f"cannot partition by {self.partition_by!r}: not {PROCESSED_DATE} or a document column")
+
+
+@dataclass
+class RunPlan:
+    run_id: str
+    raw: Path
+    processed_at: dt.datetime
+    inputs: int
+    todo: list[str]
+    hashes: dict[str, str | None] = field(repr=False)
+
+    def batches(self, batch_size: int) -> list[list[str]]:
+        if batch_size < 1:
+            raise ValueError("batch_size must be at least 1")
+        return [self.todo[i:i + batch_size] for i in range(0, len(self.todo), batch_size)]
+
+
+def new_run_id(now: dt.datetime) -> str:
+    return f"{now:%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}"
+
+
+def plan_run(raw: Path, dataset: Dataset, options: RunOptions) -> RunPlan:
+    """Which inputs under `raw` this run processes: new, changed, or all with `reprocess`."""
+    sources = discover(raw)
+    hashes = {source: file_sha256(raw / source) for source in sources}
+    ledger = load_ledger(dataset.committed_file(LEDGER_FILE))
+    processed_at = dt.datetime.now(dt.timezone.utc)
+    return RunPlan(new_run_id(processed_at), raw, processed_at, len(sources),
+                   inputs_to_process(hashes, ledger, options.reprocess), hashes)
+
+
+def stage_batch(dataset: Dataset, run_id: str, raw: Path, processed_at: dt.datetime, batch_no: int,
+                sources: list[str], settings: Settings = Settings(),
+                templates: TemplateState | None = None) -> tuple[int, int, TemplateState]:
+    """Process one batch of a run into its staging folder, with the site templates learned so far;
+    returns (documents, rejects, the batch's own site-template counts)."""
+    result = process_batch(raw, sources, processed_at, settings, templates)
+    staging = dataset.staging(run_id)
+    for kind, rows in (("documents", result.documents), ("rejects", result.rejects)):
+        write_parquet_atomic(rows, kind, staging / kind / f"batch-{batch_no:05d}.parquet")
+    write_table_atomic(signature_table(result.documents), staging / SIGNATURES / f"batch-{batch_no:05d}.parquet")
+    return len(result.documents), len(result.rejects), result.templates
+
+
+def commit_run(dataset: Dataset, plan: RunPlan, options: RunOptions) -> dict:
+    """Turn the staged batches into the dataset's next version and commit it. Nothing is written
+    when the run processed nothing."""
+    summary = {"run_id": plan.run_id, "inputs": plan.inputs, "processed": len(plan.todo),
+               "unchanged": plan.inputs - len(plan.todo), "documents": 0, "rejects": 0,
+               "duplicates": 0, "replaced": 0, "reflagged": 0, "files_written": 0, "committed": False}
+    if not plan.todo:
+        return summary
+    staged = {kind: _read_staged(dataset.staging(plan.run_id) / kind, kind) for kind in KINDS}
+    staged_sources = {input_file(source, plan.hashes) for table in staged.values()
+                      for source in table["source"].to_pylist()}
+    missing = set(plan.todo) - staged_sources
+    if missing:
+        raise RuntimeError(f"{len(missing)} planned inputs have no staged record, e.g. {sorted(missing)[0]}")
+
+    version = dataset.next_version()
+    todo = set(plan.todo)
+    replaced_doc_ids = _doc_ids_of(dataset, todo)
+    orphans: list[dict] = []  # duplicates of replaced originals: flagged again below
+    for kind in KINDS:
+        replaced, reflag = _carry_over(dataset, version, kind, todo, replaced_doc_ids)
+        summary["replaced"] += replaced
+        orphans += reflag
+
+    index = _load_index(dataset, options.near_duplicate_threshold).without(replaced_doc_ids)
+    flag_duplicates(orphans, index)  # seen before this run's documents, so they come first
+    documents = sorted(staged["documents"].to_pylist(), key=lambda row: row["source"])
+    signature_files = sorted((dataset.staging(plan.run_id) / SIGNATURES).glob("batch-*.parquet"))
+    signatures = {doc_id: signature for path in signature_files
+                  for doc_id, signature in signatures_by_doc_id(pq.read_table(path)).items()}
+    flag_duplicates(documents, index, signatures)
+    rejects = staged["rejects"].to_pylist()
+    summary["duplicates"] = sum(row["duplicate_of"] is not None for row in documents)
+    if options.drop_duplicates:
+        rejects += [_duplicate_reject(row) for row in documents if row["duplicate_of"] is not None]
+        documents = [row for row in documents if row["duplicate_of"] is None]
+    rejects.sort(key=lambda row: row["source"])
+
+    for kind, rows in (("documents", orphans + documents), ("rejects", rejects)):
+        table = pa.Table.from_pylist(rows, schema=KINDS[kind])
+        summary["files_written"] += write_partitioned(version, kind, table, plan.run_id, options)
+        if not version.has_files(kind):
+            # One empty file, so that tools globbing the folder find the schema rather than nothing.
+            summary["files_written"] += write_partitioned(version, kind, table, plan.run_id, options,
+                                                          empty_partition=_partition(plan.processed_at))
+    summary["documents"], summary["rejects"], summary["reflagged"] = len(documents), len(rejects), len(orphans)
+
+    ledger = load_ledger(dataset.committed_file(LEDGER_FILE))
+    for kind, rows in (("documents", documents), ("rejects", rejects)):
+        for row in rows:
+            # One entry per raw file: a container's items share their file's entry.
+            source = input_file(row["source"], plan.hashes)
+            ledger[source] = LedgerEntry(
+                source=source, source_sha256=plan.hashes.get(source), pipeline_version=__version__,
+                kind=kind, doc_id=row.get("doc_id"), run_id=plan.run_id, processed_at=plan.processed_at)
+    version.write_state(LEDGER_FILE, ledger_table(ledger))
+    version.write_state(DEDUP_FILE, index.to_table())
+    version.commit()
+    summary["committed"] = True
+    return summary
+
+
+def run_pipeline(raw: Path, out: Path, settings: Settings = Settings(), options: RunOptions = RunOptions(),
+                 batch_size: int = DEFAULT_BATCH_SIZE) -> dict:
+    """A whole run in this process, batch after batch: the same steps the flow runs as tasks."""
+    with Dataset(out).locked() as dataset:
+        plan = plan_run(Path(raw), dataset, options)
+        templates = load_templates(dataset)
+        learned = TemplateState()
+        for batch_no, batch in enumerate(plan.batches(batch_size)):
+            learned.merge(stage_batch(dataset, plan.run_id, plan.raw, plan.processed_at, batch_no, batch,
+                                      settings, templates)[2])
+        summary = commit_run(dataset, plan, options)
+        if summary["committed"]:
+            save_templates(dataset, templates, learned)
+        return summary
+
+
+def load_templates(dataset: Dataset) -> TemplateState:
+    """The site-template line counts that earlier runs learned into this output folder."""
+    return load_state(dataset.out / TEMPLATES_FILE)
+
+
+def save_templates(dataset: Dataset, known: TemplateState, learned: TemplateState) -> None:
+    """Add what a committed run learned to the saved counts (a cache: losing it costs only recall
+    of template lines, never records)."""
+    known.merge(learned)
+    save_state(known, dataset.out / TEMPLATES_FILE)
+
+
+def partition_value(row: dict, column: str) -> str:
+    if column == PROCESSED_DATE:
+        return _partition(row["processed_at"])
+    value = row.get(column)
+    return NULL_PARTITION if value is None else quote(str(value), safe="")
+
+
+def _partition(processed_at: dt.datetime) -> str:
+    return processed_at.astimezone(dt.timezone.utc).date().isoformat()
+
+
+def write_partitioned(version: Version, kind: str, table: pa.Table, run_id: str, options: RunOptions,
+                      empty_partition: str | None = None) -> int:
+    """Write `table` into hive partitions of `version`, at most max_rows_per_file rows a file;
+    returns the number of files. An empty table is written (once) only with `empty_partition`."""
+    column = options.partition_by if options.partition_by in KINDS[kind].names else PROCESSED_DATE
+    groups: dict[str, list[int]] = defaultdict(list)
+    if empty_partition is not None and table.num_rows == 0:
+        groups[empty_partition if column == PROCESSED_DATE else NULL_PARTITION] = []
+    for position, row in enumerate(table.select(["processed_at"] + ([column] if column != PROCESSED_DATE else []))
+                                   .to_pylist()):
+        groups[partition_value(row, column)].append(position)
+    files = 0
+    for value, positions in sorted(groups.items()):
+        part = table.take(pa.array(positions, pa.int64()))
+        for start in range(0, max(part.num_rows, 1), options.max_rows_per_file):
+            name = f"part-{run_id}-{files:05d}.parquet"
+            version.write(kind, Path(f"{column}={value}") / name, part.slice(start, options.max_rows_per_file))
+            files += 1
+    return files
+
+
+def _read_staged(folder: Path, kind: str) -> pa.Table:
+    files = sorted(folder.glob("batch-*.parquet"))
+    tables = [pq.read_table(path) for path in files]
+    return pa.concat_tables([conform(t, KINDS[kind]) for t in tables]) if tables else KINDS[kind].empty_table()
+
+
+def _doc_ids_of(dataset: Dataset, sources: set[str]) -> set[str]:
+    """The doc_ids of the committed documents of `sources`."""
+    doc_ids: set[str] = set()
+    for relative in dataset.files("documents"):
+        keys = dataset.read_file("documents", relative, ["source", "doc_id"])
+        doc_ids |= set(keys["doc_id"].filter(_from_inputs(keys["source"], sources)).to_pylist())
+    return doc_ids
+
+
+def _from_inputs(record_sources: pa.ChunkedArray, inputs: set[str]) -> pa.Array:
+    """Which records came from one of the raw files `inputs` (a container's items included)."""
+    return pa.array([input_file(source, inputs) in inputs for source in record_sources.to_pylist()], pa.bool_())
+
+
+def _carry_over(dataset: Dataset, version: Version, kind: str, replaced_sources: set[str],
+                replaced_doc_ids: set[str]) -> tuple[int, list[dict]]:
+    """Link the committed files of `kind` into `version`, rewriting those that hold records of
+    inputs this run replaces or duplicates of replaced documents. Returns how many records are
+    replaced, and the duplicates of replaced documents, taken out to be flagged again."""
+    replaced = 0
+    orphans: list[dict] = []
+    originals = pa.array(sorted(replaced_doc_ids), pa.string())
+    for relative in dataset.files(kind):
+        keys = dataset.read_file(kind, relative, ["source", "duplicate_of"] if kind == "documents" else ["source"])
+        replacing = _from_inputs(keys["source"], replaced_sources)
+        orphaned = (pc.and_(pc.is_in(keys["duplicate_of"], value_set=originals), pc.invert(replacing))
+                    if kind == "documents" else pa.array([False] * keys.num_rows, pa.bool_()))
+        leaving = pc.or_(replacing, orphaned)
+        if not pc.any(leaving).as_py():
+            version.keep(kind, relative)
+            continue
+        replaced += pc.sum(replacing).as_py() or 0
+        table = dataset.read_file(kind, relative)
+        orphans += table.filter(orphaned).to_pylist()
+        remaining = table.filter(pc.invert(leaving))
+        if remaining.num_rows:
+            version.write(kind, relative, remaining)
+    return replaced, orphans
+
+
+def _load_index(dataset: Dataset, threshold: float) -> DedupIndex:
+    path = dataset.committed_file(DEDUP_FILE)
+    return DedupIndex.from_table(pq.read_table(path), threshold) if path else DedupIndex(threshold)
+
+
+def _duplicate_reject(document: dict) -> dict:
+    return build_reject(source=document["source"], reason="duplicate",
+                        detail=f"duplicate of {document['duplicate_of']}",
+                        processed_at=document["processed_at"], source_sha256=document["source_sha256"],
+                        size_bytes=None)
