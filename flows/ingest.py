@@ -17,6 +17,7 @@ os.environ.setdefault("DO_NOT_TRACK", "1")
 
 from prefect import flow, get_run_logger, task  # noqa: E402
 from prefect.cache_policies import NO_CACHE  # noqa: E402
+from prefect.artifacts import create_link_artifact  # noqa: E402
 from prefect.futures import as_completed  # noqa: E402
 
 from textwash.clean_templates import TemplateState  # noqa: E402
@@ -24,6 +25,7 @@ from textwash.dedup import DEFAULT_THRESHOLD  # noqa: E402
 from textwash.extract import DEFAULT_TIMEOUT_SECONDS  # noqa: E402
 from textwash.pipeline import Settings  # noqa: E402
 from textwash.read import DEFAULT_MAX_BYTES  # noqa: E402
+from textwash.report import write_report  # noqa: E402
 from textwash.runner import (  # noqa: E402
     DEFAULT_BATCH_SIZE, DEFAULT_MAX_ROWS_PER_FILE, PROCESSED_DATE, RunOptions, commit_run, load_templates,
     plan_run, save_templates, stage_batch,
@@ -81,6 +83,8 @@ def ingest(raw: str = "raw", out: str = "processed", batch_size: int = DEFAULT_B
         summary = commit_run(dataset, plan, options)
         if summary["committed"]:
             save_templates(dataset, templates, learned)
+    if summary["committed"]:
+        _publish_report(Path(out), logger)
     summary["batches"] = len(batches)
     summary["seconds"] = round(time.perf_counter() - started, 3)
     summary["output"] = str(Path(out).resolve())
@@ -88,6 +92,16 @@ def ingest(raw: str = "raw", out: str = "processed", batch_size: int = DEFAULT_B
                 summary["processed"], summary["documents"], summary["duplicates"], summary["rejects"],
                 summary["seconds"])
     return summary
+
+
+def _publish_report(out: Path, logger) -> None:
+    """Write the HTML run report beside the dataset and link it from the flow run's artifacts."""
+    try:
+        report = write_report(out).resolve()
+        create_link_artifact(link=report.as_uri(), link_text="Run report (HTML)", key="textwash-report",
+                             description=f"Overview and every document's cuts: open {report}")
+    except Exception:
+        logger.exception("run report not written; the run's data is committed all the same")
 
 
 if __name__ == "__main__":

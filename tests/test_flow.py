@@ -36,6 +36,9 @@ def test_run_writes_documents_and_rejects(flow_output):
     rejects = duckdb.sql(f"select source, reason from read_parquet('{out}/rejects/**/*.parquet')").fetchall()
     assert rejects == [("nested/empty.txt", "empty")]
     assert not (out / STAGING).exists()
+    # The flow publishes the HTML run report beside the dataset.
+    report = (out / "report" / "index.html").read_text(encoding="utf-8")
+    assert "004_9c9b8e055c92b0cf.txt" in report and "nested/empty.txt" in report
 
 
 def test_dataset_types_in_duckdb_polars_pandas(flow_output):
