@@ -1,0 +1,441 @@
+"""Benchmark textwash end to end and write the results as a markdown table.
+
+    make bench                                   # 1000, 10000 and 100000 documents grown from raw/
+    make bench N=10000 PAGES=PATH/TO/pages       # up to N documents, with more seed pages
+    .venv/bin/python bench/run_bench.py --help
+
+It builds a synthetic corpus (bench/corpus.py) from raw/ and any --pages folders, runs the real
+`textwash run` (a Prefect flow run) on it at each size with a fresh output folder, and measures in
+the same run, on the same documents:
+  * end to end: wall time, docs/s, MB/s, peak RSS of the textwash process and its whole tree;
+  * the floor: read every input and write as many texts to Parquet (zstd), no cleaning;
+  * a naive pipeline: ftfy.fix_text on every document and the same write;
+  * time by step, by timing each core step that textwash.pipeline calls while it processes the
+    documents in-process (no Prefect), plus the Parquet write;
+  * Prefect's share: start-up (a run over one document) and per-batch cost (the same corpus with
+    smaller batches), and what is left of the flow time after the steps;
+  * 2 workers against 1, when `textwash run` has a --workers option;
+  * HTML: textwash against trafilatura.extract alone, when the pages include HTML.
+Only the CLI, textwash.pipeline's functions and the schema are used, so it survives refactors.
+"""
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import functools
+import os
+import platform
+import re
+import shutil
+import subprocess
+import sys
+import threading
+import time
+from collections import defaultdict
+from contextlib import contextmanager
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import corpus  # noqa: E402
+
+REPO = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+MB = 1e6
+# Names of what textwash.pipeline calls, grouped into the steps the table reports.
+STEP_OF = {
+    "read_input": "read", "decode": "decode", "repair": "repair", "extract": "extract",
+    "extract_html": "extract", "Page": "clean", "apply_line_rules": "clean", "apply_end_rules": "clean",
+    "extract_metadata": "metadata", "detect_language": "language", "build_document": "record",
+    "build_reject": "record", "sha256_hex": "record",
+}
+_FLOW_SECONDS = re.compile(r" in ([0-9.]+) s ")
+
+
+# ---------------------------------------------------------------- measuring processes
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for task in Path(f"/proc/{pid}/task").glob("*/children"):
+        try:
+            found += [int(c) for c in task.read_text().split()]
+        except OSError:
+            pass
+    return found
+
+
+def _status_kb(pid: int, field: str) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith(field):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+class RssWatch:
+    """Polls /proc while a process runs: peak RSS of the process itself (VmHWM), of its largest
+    descendant, and of the whole tree (sum of current RSS)."""
+
+    def __init__(self, pid: int, interval: float = 0.1):
+        self.pid, self.interval = pid, interval
+        self.main_kb = self.largest_child_kb = self.tree_kb = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._poll, daemon=True)
+        self._thread.start()
+
+    def _poll(self) -> None:
+        while not self._stop.is_set():
+            self.main_kb = max(self.main_kb, _status_kb(self.pid, "VmHWM:"))
+            tree, stack = [], _children(self.pid)
+            while stack:
+                child = stack.pop()
+                tree.append(child)
+                stack += _children(child)
+            self.largest_child_kb = max([self.largest_child_kb] + [_status_kb(c, "VmHWM:") for c in tree])
+            self.tree_kb = max(self.tree_kb, sum(_status_kb(p, "VmRSS:") for p in [self.pid, *tree]))
+            self._stop.wait(self.interval)
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+def cli_has_option(option: str) -> bool:
+    help_text = subprocess.run([str(BIN / "textwash"), "run", "--help"], capture_output=True, text=True,
+                               env={**os.environ, "COLUMNS": "200"}).stdout
+    return option in help_text
+
+
+def run_cli(folder: Path, out: Path, batch_size: int, env: dict, extra: list[str] = ()) -> dict:
+    """One `textwash run` into a fresh output folder: wall time, flow time, peak RSS, rows."""
+    shutil.rmtree(out, ignore_errors=True)
+    command = [str(BIN / "textwash"), "run", str(folder), "--out", str(out), "--batch-size", str(batch_size), *extra]
+    started = time.perf_counter()
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
+    watch = RssWatch(process.pid)
+    output, _ = process.communicate()
+    wall = time.perf_counter() - started
+    watch.stop()
+    if process.returncode != 0:
+        raise RuntimeError(f"{' '.join(command)} failed ({process.returncode}):\n{output[-3000:]}")
+    flow = _FLOW_SECONDS.search(output.splitlines()[-1] if output.strip() else "")
+    rows = {kind: sum(pq.ParquetFile(p).metadata.num_rows for p in (out / kind).rglob("*.parquet"))
+            for kind in ("documents", "rejects")}
+    shutil.rmtree(out, ignore_errors=True)
+    return {"wall": wall, "flow": float(flow.group(1)) if flow else None, "main_mb": watch.main_kb / 1024,
+            "largest_child_mb": watch.largest_child_kb / 1024, "tree_mb": watch.tree_kb / 1024, **rows}
+
+
+# ---------------------------------------------------------------- in-process baselines
+
+def input_files(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.rglob("*") if p.is_file() and not p.name.startswith("."))
+
+
+TEXT_SCHEMA = pa.schema([("source", pa.string()), ("text", pa.string())])
+
+
+def _write_texts(rows: list[dict], path: Path) -> None:
+    pq.write_table(pa.Table.from_pylist(rows, schema=TEXT_SCHEMA), path, compression="zstd")
+
+
+def baseline(files: list[Path], out: Path, batch_size: int, transform=None) -> float:
+    """Seconds to read `files`, decode them as UTF-8, apply `transform` and write the texts to
+    Parquet in batches: the floor when `transform` is None."""
+    shutil.rmtree(out, ignore_errors=True)
+    out.mkdir(parents=True)
+    started = time.perf_counter()
+    for batch_no, start in enumerate(range(0, len(files), batch_size)):
+        rows = []
+        for path in files[start:start + batch_size]:
+            text = path.read_bytes().decode("utf-8", errors="replace")
+            rows.append({"source": path.name, "text": transform(text) if transform else text})
+        _write_texts(rows, out / f"part-{batch_no:05d}.parquet")
+    seconds = time.perf_counter() - started
+    shutil.rmtree(out, ignore_errors=True)
+    return seconds
+
+
+def trafilatura_alone(files: list[Path]) -> float:
+    import trafilatura
+
+    started = time.perf_counter()
+    for path in files:
+        trafilatura.extract(path.read_bytes().decode("utf-8", errors="replace"))
+    return time.perf_counter() - started
+
+
+class StepTimer:
+    """Times every textwash function that textwash.pipeline calls, each call's own time only
+    (time spent in a nested timed call is charged to the nested one)."""
+
+    def __init__(self):
+        self.seconds = defaultdict(float)
+        self._stack: list[float] = []
+
+    def wrap(self, name, function):
+        @functools.wraps(function)
+        def timed(*args, **kwargs):
+            self._stack.append(0.0)
+            started = time.perf_counter()
+            try:
+                return function(*args, **kwargs)
+            finally:
+                elapsed = time.perf_counter() - started
+                nested = self._stack.pop()
+                self.seconds[name] += elapsed - nested
+                if self._stack:
+                    self._stack[-1] += elapsed
+        return timed
+
+    @contextmanager
+    def patched(self, module):
+        originals = {}
+        for name, value in vars(module).items():
+            if (callable(value) and not isinstance(value, type) and getattr(value, "__module__", "").startswith("textwash.")
+                    and value.__module__ != module.__name__):
+                originals[name] = value
+        if isinstance(getattr(module, "Page", None), type):
+            originals["Page"] = module.Page  # building the line model is part of cleaning
+        for name, value in originals.items():
+            if name == "Page":
+                page_cls = value
+                timed_from_text = self.wrap("Page", page_cls.from_text.__func__)
+                module.Page = type("Page", (page_cls,), {"from_text": classmethod(lambda cls, text: timed_from_text(page_cls, text))})
+            else:
+                setattr(module, name, self.wrap(name, value))
+        try:
+            yield
+        finally:
+            for name, value in originals.items():
+                setattr(module, name, value)
+
+
+def time_steps(root: Path, files: list[Path], batch_size: int) -> dict[str, float]:
+    """Seconds per step for processing `files` in-process through textwash.pipeline.process_batch
+    and writing the rows with the document schema."""
+    from textwash import pipeline
+    from textwash.schema import DOCUMENT_SCHEMA, REJECT_SCHEMA
+
+    timer = StepTimer()
+    sources = [p.relative_to(root).as_posix() for p in files]
+    processed_at = dt.datetime.now(dt.timezone.utc)
+    write = 0.0
+    total_started = time.perf_counter()
+    with timer.patched(pipeline):
+        for start in range(0, len(sources), batch_size):
+            result = pipeline.process_batch(root, sources[start:start + batch_size], processed_at)
+            started = time.perf_counter()
+            for rows, schema in ((result.documents, DOCUMENT_SCHEMA), (result.rejects, REJECT_SCHEMA)):
+                pq.write_table(pa.Table.from_pylist(rows, schema=schema), pa.BufferOutputStream(), compression="zstd")
+            write += time.perf_counter() - started
+    total = time.perf_counter() - total_started
+    steps = defaultdict(float)
+    for name, seconds in timer.seconds.items():
+        steps[STEP_OF.get(name, name)] += seconds
+    steps["write"] = write
+    steps["other (batch loop, glue)"] = total - sum(steps.values())
+    return dict(steps)
+
+
+# ---------------------------------------------------------------- report
+
+def fmt(value, digits=1):
+    if value is None:
+        return "n/a"
+    return f"{value:,.{digits}f}"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--docs", type=int, default=100_000,
+                        help="largest corpus size; the bench also runs 1000 and 10000 below it")
+    parser.add_argument("--sizes", help="corpus sizes instead, comma-separated (each divides the next)")
+    parser.add_argument("--pages", type=Path, action="append", default=[],
+                        help="more seed pages: a folder of .txt and/or .html(.gz) files (repeatable)")
+    parser.add_argument("--work", type=Path, default=Path(os.environ.get("TMPDIR", "/tmp")) / "textwash-bench",
+                        help="scratch folder for corpora, outputs and Prefect's home")
+    parser.add_argument("--results", type=Path, default=REPO / "bench" / "RESULTS.md")
+    parser.add_argument("--batch-size", type=int, default=500)
+    parser.add_argument("--small-batch", type=int, default=100, help="batch size for the per-batch overhead run")
+    parser.add_argument("--step-docs", type=int, default=1000, help="documents for the step timing")
+    parser.add_argument("--naive-docs", type=int, default=1000, help="documents for the naive ftfy pipeline")
+    parser.add_argument("--html-docs", type=int, default=500, help="HTML documents, when HTML pages are given")
+    parser.add_argument("--mojibake", type=float, default=0.1, help="share of documents turned to mojibake")
+    args = parser.parse_args()
+    if args.sizes:
+        sizes = [int(s) for s in args.sizes.split(",")]
+    else:
+        sizes = [s for s in (1000, 10_000) if s < args.docs] + [args.docs]
+    sizes = corpus.check_sizes(sizes)
+    work = args.work.resolve()
+    work.mkdir(parents=True, exist_ok=True)
+    env = {**os.environ, "PREFECT_HOME": str(work / "prefect-home"), "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+           "DO_NOT_TRACK": "1", "PREFECT_LOGGING_LEVEL": "WARNING", "COLUMNS": "200"}
+    log = functools.partial(print, file=sys.stderr, flush=True)
+
+    seeds = corpus.load_seeds([REPO / "raw", *args.pages])
+    text_seeds = [s for s in seeds if s.kind == "txt"]
+    html_seeds = [s for s in seeds if s.kind == "html"]
+    log(f"seeds: {len(text_seeds)} text, {len(html_seeds)} HTML; building corpus of {sizes[-1]} documents")
+    text_root = work / "corpus-txt"
+    info = corpus.build(text_root, text_seeds, sizes, mojibake_share=args.mojibake, html_share=0.0)
+
+    # Start-up: one document, after a warm-up run that creates Prefect's database.
+    tiny = work / "corpus-one"
+    shutil.rmtree(tiny, ignore_errors=True)
+    tiny.mkdir()
+    shutil.copy(input_files(corpus.subset_folder(text_root, sizes[0], sizes))[0], tiny / "one.txt")
+    run_cli(tiny, work / "out", args.batch_size, env)
+    startup = run_cli(tiny, work / "out", args.batch_size, env)
+    log(f"start-up: {startup['wall']:.1f} s wall, flow {startup['flow']} s")
+
+    steps_files = input_files(corpus.subset_folder(text_root, sizes[0], sizes))[:args.step_docs]
+    step_bytes = sum(p.stat().st_size for p in steps_files)
+    steps = time_steps(text_root, steps_files, args.batch_size)
+    step_seconds = sum(steps.values())
+    log(f"steps on {len(steps_files)} documents: {step_seconds:.1f} s")
+
+    naive_files = steps_files[:args.naive_docs]
+    naive_bytes = sum(p.stat().st_size for p in naive_files)
+    import ftfy
+    naive_mbs = naive_bytes / MB / baseline(naive_files, work / "out-naive", args.batch_size, ftfy.fix_text)
+
+    rows = []
+    for size in sizes:
+        folder = corpus.subset_folder(text_root, size, sizes)
+        files = input_files(folder)
+        size_bytes = sum(p.stat().st_size for p in files)
+        floor = baseline(files, work / "out-floor", args.batch_size)
+        log(f"{size}: floor {floor:.1f} s; running textwash")
+        result = run_cli(folder, work / "out", args.batch_size, env)
+        log(f"{size}: {result}")
+        rows.append({"size": size, "bytes": size_bytes, "floor": floor, **result})
+
+    mid = rows[1] if len(rows) > 1 else rows[0]
+    mid_folder = corpus.subset_folder(text_root, mid["size"], sizes)
+    small = run_cli(mid_folder, work / "out", args.small_batch, env)
+    log(f"{mid['size']} in batches of {args.small_batch}: {small}")
+
+    workers = {}
+    if cli_has_option("--workers"):
+        for count in (1, 2):
+            workers[count] = run_cli(mid_folder, work / "out", args.batch_size, env, ["--workers", str(count)])
+            log(f"{mid['size']} with {count} worker(s): {workers[count]}")
+
+    html = None
+    if html_seeds:
+        html_root = work / "corpus-html"
+        corpus.build(html_root, html_seeds, [args.html_docs], mojibake_share=0.0, html_share=1.0)
+        html_files = input_files(html_root)
+        html_bytes = sum(p.stat().st_size for p in html_files)
+        html = {"bytes": html_bytes, "docs": len(html_files), "trafilatura": trafilatura_alone(html_files),
+                **run_cli(html_root, work / "out", args.batch_size, env)}
+        log(f"HTML: {html}")
+
+    write_results(args, info, sizes, rows, startup, steps, step_bytes, len(steps_files), naive_mbs, naive_bytes,
+                  len(naive_files), small, workers, html, seeds)
+    shutil.rmtree(work / "prefect-home", ignore_errors=True)
+    log(f"results: {args.results}")
+    return 0
+
+
+def write_results(args, info, sizes, rows, startup, steps, step_bytes, step_docs, naive_mbs, naive_bytes,
+                  naive_docs, small, workers, html, seeds) -> None:
+    step_rate = sum(steps.values()) / step_bytes  # seconds per input byte inside the steps
+    fixed = startup["wall"]
+    out = []
+    add = out.append
+    add("# textwash benchmark\n")
+    add(f"Run {dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M} UTC on {os.cpu_count()} cores, Python "
+        f"{platform.python_version()}; `{' '.join(['bench/run_bench.py', *sys.argv[1:]])}`.\n")
+    add(f"Corpus: {info.documents:,} plain-text documents ({info.bytes / MB:,.0f} MB) grown from {len(seeds)} seed "
+        f"pages, {info.mojibake / info.documents:.1%} mojibake; every document distinct. Each `textwash run` writes "
+        f"to a fresh output folder with batches of {args.batch_size}.\n")
+    add("## End to end (`textwash run`, plain text)\n")
+    add("| docs | MB | wall s | docs/s | MB/s | MB/s after start-up | floor MB/s | × floor | naive MB/s | × naive "
+        "| documents / rejects | peak RSS textwash MB | peak RSS tree MB |")
+    add("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for r in rows:
+        mb = r["bytes"] / MB
+        steady = mb / (r["wall"] - fixed) if r["wall"] > fixed else None
+        add(f"| {r['size']:,} | {mb:,.1f} | {fmt(r['wall'])} | {fmt(r['size'] / r['wall'], 0)} | {fmt(mb / r['wall'], 2)} "
+            f"| {fmt(steady, 2)} | {fmt(mb / r['floor'], 0)} | {mb / r['wall'] / (mb / r['floor']):.3f} "
+            f"| {fmt(naive_mbs, 2)} | {mb / r['wall'] / naive_mbs:.1f} | {r['documents']:,} / {r['rejects']:,} "
+            f"| {fmt(r['main_mb'], 0)} | {fmt(r['tree_mb'], 0)} |")
+    add(f"\nFloor: read every input, decode UTF-8, write the texts to Parquet (zstd), no cleaning, measured on the "
+        f"same documents in this run. Naive: the floor plus `ftfy.fix_text` on every document, measured on "
+        f"{naive_docs:,} documents ({naive_bytes / MB:.1f} MB). Peak RSS: the `textwash` process (VmHWM) and the sum "
+        f"over its process tree, Prefect's temporary server included.\n")
+    if len(rows) > 1:
+        growth = rows[-1]["main_mb"] / rows[-2]["main_mb"] if rows[-2]["main_mb"] else None
+        add(f"Peak RSS at {rows[-1]['size']:,} / at {rows[-2]['size']:,} documents: **{fmt(growth, 2)}×** "
+            f"(textwash process).\n")
+
+    add(f"## Time by step (in-process, {step_docs:,} documents, {step_bytes / MB:.1f} MB, no Prefect)\n")
+    add("| step | s | share | MB/s |")
+    add("|---|---:|---:|---:|")
+    total = sum(steps.values())
+    for name, seconds in sorted(steps.items(), key=lambda kv: -kv[1]):
+        add(f"| {name} | {seconds:.2f} | {seconds / total:.1%} | {fmt(step_bytes / MB / seconds if seconds > 0 else None, 1)} |")
+    add(f"| **all steps** | {total:.2f} | 100% | {step_bytes / MB / total:.2f} |\n")
+
+    add("## Prefect's share\n")
+    add("| docs | batches | wall s | start-up s | flow s | steps s (estimated) | Prefect in flow s | Prefect share of wall |")
+    add("|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for r in rows + [{**small, "size": rows[1 if len(rows) > 1 else 0]["size"], "bytes": rows[1 if len(rows) > 1 else 0]["bytes"],
+                      "batch": args.small_batch}]:
+        batch = r.get("batch", args.batch_size)
+        batches = -(-r["size"] // batch)
+        inside = r["bytes"] * step_rate
+        flow = r["flow"]
+        in_flow = flow - inside if flow is not None else None
+        startup_part = r["wall"] - flow if flow is not None else fixed
+        share = (r["wall"] - inside) / r["wall"]
+        add(f"| {r['size']:,} | {batches} × {batch} | {fmt(r['wall'])} | {fmt(startup_part)} | {fmt(flow)} | {fmt(inside)} "
+            f"| {fmt(in_flow)} | {share:.1%} |")
+    mid = rows[1] if len(rows) > 1 else rows[0]
+    extra_batches = -(-mid["size"] // args.small_batch) - -(-mid["size"] // args.batch_size)
+    if small["flow"] is not None and mid["flow"] is not None and extra_batches > 0:
+        per_batch = (small["flow"] - mid["flow"]) / extra_batches
+        batches = -(-mid["size"] // args.batch_size)
+        add(f"\nStart-up (a run over one document): {fmt(startup['wall'])} s wall, of which {fmt(startup['flow'], 2)} s inside "
+            f"the flow. Per-batch cost, from {mid['size']:,} documents in batches of {args.small_batch} against "
+            f"{args.batch_size}: **{per_batch * 1000:,.0f} ms per batch**, i.e. {per_batch * batches:.1f} s = "
+            f"**{per_batch * batches / mid['wall']:.1%}** of the {mid['size']:,}-document run with {batches} batches. "
+            f"Steps are estimated from the in-process step timing, scaled by input bytes.\n")
+
+    add("## Workers\n")
+    if workers:
+        one, two = workers[1], workers[2]
+        add("| workers | wall s | flow s | docs/s (flow) | peak RSS largest process MB |")
+        add("|---:|---:|---:|---:|---:|")
+        for count, r in workers.items():
+            add(f"| {count} | {fmt(r['wall'])} | {fmt(r['flow'])} | {fmt(mid['size'] / r['flow'] if r['flow'] else None, 0)} "
+                f"| {fmt(max(r['main_mb'], r['largest_child_mb']), 0)} |")
+        speedup = one["flow"] / two["flow"] if one["flow"] and two["flow"] else None
+        add(f"\nSpeedup, 2 workers against 1, {mid['size']:,} documents: **{fmt(speedup, 2)}×** inside the flow, "
+            f"{one['wall'] / two['wall']:.2f}× wall.\n")
+    else:
+        add("`textwash run` has no --workers option on this branch: not measured.\n")
+
+    add("## HTML\n")
+    if html:
+        mb = html["bytes"] / MB
+        add("| docs | MB | textwash wall s | textwash MB/s | MB/s after start-up | trafilatura.extract alone MB/s | ratio |")
+        add("|---:|---:|---:|---:|---:|---:|---:|")
+        steady = mb / (html["wall"] - fixed)
+        add(f"| {html['docs']:,} | {mb:.1f} | {fmt(html['wall'])} | {mb / html['wall']:.2f} | {steady:.2f} "
+            f"| {mb / html['trafilatura']:.2f} | {steady / (mb / html['trafilatura']):.2f} |\n")
+        add(f"documents / rejects: {html['documents']:,} / {html['rejects']:,}.\n")
+    else:
+        add("No HTML seed pages (pass --pages with .html files): not measured.\n")
+    args.results.write_text("\n".join(out) + "\n")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
