@@ -38,3 +38,21 @@ def test_clean_text_is_unchanged(text):
     result = repair(text)
     assert result.text == text
     assert not result.changed
+
+
+
+def test_the_cheap_check_lets_through_every_two_byte_mojibake_ftfy_fixes():
+    # Whatever the check in front of ftfy narrows, it must not skip damage ftfy would undo.
+    import ftfy
+
+    from textwash.repair import _FTFY_CONFIG
+
+    fixed = 0
+    for code in range(0x80, 0x800):
+        damaged = chr(code).encode("utf-8").decode("windows-1252", errors="ignore")
+        text = f"a {damaged} b"
+        expected = ftfy.fix_text(text, _FTFY_CONFIG)
+        if len(damaged) == 2 and expected != text:
+            assert repair(text).text == expected.replace("\u00a0", " ").replace("\u00ad", ""), hex(code)
+            fixed += 1
+    assert fixed > 700

@@ -12,12 +12,17 @@ import ftfy
 
 _FTFY_CONFIG = ftfy.TextFixerConfig(uncurl_quotes=False, unescape_html=True, explain=False)
 
-# What ftfy may have to fix: C1 controls, HTML entities, or the lead bytes of UTF-8 mis-decoded as
-# Latin-1/cp1252 (Ã Â â Ð Ñ Ø Ù Î Ï Å and friends followed by another non-ASCII character).
+# What ftfy may have to fix: C1 controls, HTML entities, or a UTF-8 lead byte mis-decoded as
+# Latin-1/cp1252 (Ã Â â Ð Ñ Ø Ù Î Ï Å and friends) followed by what a continuation byte (0x80-0xBF)
+# becomes in those charsets. Accented letters in a row ("ção" in Portuguese) are not mojibake.
+_CONTINUATION = (
+    "\u0080-\u00bf\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192\u02c6\u02dc"
+    "\u2013\u2014\u2018-\u201e\u2020-\u2022\u2026\u2030\u2039\u203a\u20ac\u2122"
+)
 _NEEDS_FTFY = re.compile(
     r"[\x80-\x9f]"
     r"|&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});"
-    r"|[\u00c2-\u00f4][\u0080-\u02ff\u2010-\u203a\u20ac\u2122]"
+    rf"|[\u00c2-\u00f4][{_CONTINUATION}]"
     r"|\ufffd"
 )
 # Unicode spaces that are not line breaks become one plain space; invisible ones go.
