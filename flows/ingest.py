@@ -19,6 +19,7 @@ os.environ.setdefault("DO_NOT_TRACK", "1")
 from prefect import flow, get_run_logger, task  # noqa: E402
 from prefect.cache_policies import NO_CACHE  # noqa: E402
 from prefect.futures import as_completed  # noqa: E402
+from prefect.task_runners import ProcessPoolTaskRunner  # noqa: E402
 
 from textwash.pipeline import Settings, process_batch  # noqa: E402
 from textwash.read import DEFAULT_MAX_BYTES, discover  # noqa: E402
@@ -29,6 +30,12 @@ DEFAULT_BATCH_SIZE = 500
 # Called with (documents, rejects) of each finished batch, e.g. by the CLI's progress bar.
 # A module-level hook because flow parameters must be serializable.
 batch_listeners: list[Callable[[int, int], None]] = []
+
+
+def _tell_listeners(documents: int, rejects: int) -> None:
+    # Looked up by name: a flow shipped to worker processes must not carry the listeners along.
+    for listener in batch_listeners:
+        listener(documents, rejects)
 
 
 # NO_CACHE: the inputs are document batches, and hashing them for a cache key costs more than
@@ -44,12 +51,17 @@ def process_and_stage(raw: str, out: str, run_id: str, batch_no: int, sources: l
 
 @flow(name="textwash-ingest")
 def ingest(raw: str = "raw", out: str = "processed", batch_size: int = DEFAULT_BATCH_SIZE,
-           max_bytes: int = DEFAULT_MAX_BYTES, rules: str | None = None) -> dict:
-    """Clean every input under `raw` into the Parquet dataset at `out` (documents/ and rejects/)."""
+           max_bytes: int = DEFAULT_MAX_BYTES, rules: str | None = None, workers: int = 1) -> dict:
+    """Clean every input under `raw` into the Parquet dataset at `out` (documents/ and rejects/).
+
+    `workers` sets how many batches run at once; run `with_workers(workers)` to give them processes.
+    """
     logger = get_run_logger()
     started = time.perf_counter()
     if batch_size < 1:
         raise ValueError("batch_size must be at least 1")
+    if workers < 1:
+        raise ValueError("workers must be at least 1")
     sources = discover(Path(raw))
     run_id = f"{dt.datetime.now(dt.timezone.utc):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}"
     processed_at = dt.datetime.now(dt.timezone.utc)
@@ -58,17 +70,24 @@ def ingest(raw: str = "raw", out: str = "processed", batch_size: int = DEFAULT_B
     batches = [sources[i:i + batch_size] for i in range(0, len(sources), batch_size)]
     logger.info("run %s: %d inputs under %s in %d batches", run_id, len(sources), raw, len(batches))
     documents = rejects = 0
+    # At most two batches per worker in flight: memory stays flat however many inputs there are.
+    window = 2 * workers
+    pending = iter(enumerate(batches))
+    in_flight = set()
     try:
-        futures = [
-            process_and_stage.submit(raw, out, run_id, batch_no, batch, processed_at, settings)
-            for batch_no, batch in enumerate(batches)
-        ]
-        for future in as_completed(futures):
+        while True:
+            for batch_no, batch in pending:
+                in_flight.add(process_and_stage.submit(raw, out, run_id, batch_no, batch, processed_at, settings))
+                if len(in_flight) >= window:
+                    break
+            if not in_flight:
+                break
+            future = next(as_completed(in_flight))
+            in_flight.remove(future)
             batch_documents, batch_rejects = future.result()
             documents += batch_documents
             rejects += batch_rejects
-            for listener in batch_listeners:
-                listener(batch_documents, batch_rejects)
+            _tell_listeners(batch_documents, batch_rejects)
         writer.commit()
     except BaseException:
         writer.abort()
@@ -84,6 +103,14 @@ def ingest(raw: str = "raw", out: str = "processed", batch_size: int = DEFAULT_B
     }
     logger.info("run %s done: %d documents, %d rejects in %.1f s", run_id, documents, rejects, summary["seconds"])
     return summary
+
+
+def with_workers(workers: int):
+    """The ingest flow with its batches in `workers` processes: the batches are CPU-bound Python,
+    so threads would share one core (the GIL)."""
+    if workers == 1:
+        return ingest
+    return ingest.with_options(task_runner=ProcessPoolTaskRunner(max_workers=workers))
 
 
 if __name__ == "__main__":

@@ -23,6 +23,7 @@ def run(
     batch_size: Annotated[int, typer.Option(min=1, help="Documents per Prefect task.")] = 500,
     max_bytes: Annotated[int, typer.Option(min=1, help="Inputs larger than this become rejects.")] = DEFAULT_MAX_BYTES,
     rules: Annotated[Optional[Path], typer.Option(help="A boilerplate rules file instead of the packaged one.")] = None,
+    workers: Annotated[int, typer.Option(min=1, help="Worker processes for the batches (1: in this process).")] = 1,
 ) -> None:
     """Clean every input under RAW into a Parquet dataset at --out, as a Prefect flow run."""
     if not raw.is_dir():
@@ -46,8 +47,9 @@ def run(
 
         ingest_module.batch_listeners.append(advance)
         try:
-            summary = ingest_module.ingest(raw=str(raw), out=str(out), batch_size=batch_size,
-                                           max_bytes=max_bytes, rules=str(rules) if rules else None)
+            summary = ingest_module.with_workers(workers)(
+                raw=str(raw), out=str(out), batch_size=batch_size, max_bytes=max_bytes,
+                rules=str(rules) if rules else None, workers=workers)
         finally:
             ingest_module.batch_listeners.remove(advance)
     console.print(
