@@ -26,6 +26,7 @@ import functools
 import os
 import platform
 import re
+import resource
 import shutil
 import subprocess
 import sys
@@ -104,6 +105,11 @@ class RssWatch:
         self._thread.join()
 
 
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def cli_has_option(option: str) -> bool:
     help_text = subprocess.run([str(BIN / "textwash"), "run", "--help"], capture_output=True, text=True,
                                env={**os.environ, "COLUMNS": "200"}).stdout
@@ -114,11 +120,13 @@ def run_cli(folder: Path, out: Path, batch_size: int, env: dict, extra: list[str
     """One `textwash run` into a fresh output folder: wall time, flow time, peak RSS, rows."""
     shutil.rmtree(out, ignore_errors=True)
     command = [str(BIN / "textwash"), "run", str(folder), "--out", str(out), "--batch-size", str(batch_size), *extra]
+    cpu_before = _children_cpu()
     started = time.perf_counter()
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
     watch = RssWatch(process.pid)
     output, _ = process.communicate()
     wall = time.perf_counter() - started
+    cpu = _children_cpu() - cpu_before
     watch.stop()
     if process.returncode != 0:
         raise RuntimeError(f"{' '.join(command)} failed ({process.returncode}):\n{output[-3000:]}")
@@ -126,11 +134,13 @@ def run_cli(folder: Path, out: Path, batch_size: int, env: dict, extra: list[str
     rows = {kind: sum(pq.ParquetFile(p).metadata.num_rows for p in (out / kind).rglob("*.parquet"))
             for kind in ("documents", "rejects")}
     shutil.rmtree(out, ignore_errors=True)
-    return {"wall": wall, "flow": float(flow.group(1)) if flow else None, "main_mb": watch.main_kb / 1024,
+    return {"wall": wall, "cpu": cpu, "load": os.getloadavg()[0], "flow": float(flow.group(1)) if flow else None, "main_mb": watch.main_kb / 1024,
             "largest_child_mb": watch.largest_child_kb / 1024, "tree_mb": watch.tree_kb / 1024, **rows}
 
 
 # ---------------------------------------------------------------- in-process baselines
+# In CPU seconds of this process: the machine may be shared, and these compare per-core costs.
+cpu_clock = time.process_time
 
 def input_files(folder: Path) -> list[Path]:
     return sorted(p for p in folder.rglob("*") if p.is_file() and not p.name.startswith("."))
@@ -148,14 +158,14 @@ def baseline(files: list[Path], out: Path, batch_size: int, transform=None) -> f
     Parquet in batches: the floor when `transform` is None."""
     shutil.rmtree(out, ignore_errors=True)
     out.mkdir(parents=True)
-    started = time.perf_counter()
+    started = cpu_clock()
     for batch_no, start in enumerate(range(0, len(files), batch_size)):
         rows = []
         for path in files[start:start + batch_size]:
             text = path.read_bytes().decode("utf-8", errors="replace")
             rows.append({"source": path.name, "text": transform(text) if transform else text})
         _write_texts(rows, out / f"part-{batch_no:05d}.parquet")
-    seconds = time.perf_counter() - started
+    seconds = cpu_clock() - started
     shutil.rmtree(out, ignore_errors=True)
     return seconds
 
@@ -163,10 +173,10 @@ def baseline(files: list[Path], out: Path, batch_size: int, transform=None) -> f
 def trafilatura_alone(files: list[Path]) -> float:
     import trafilatura
 
-    started = time.perf_counter()
+    started = cpu_clock()
     for path in files:
         trafilatura.extract(path.read_bytes().decode("utf-8", errors="replace"))
-    return time.perf_counter() - started
+    return cpu_clock() - started
 
 
 class StepTimer:
@@ -181,11 +191,11 @@ class StepTimer:
         @functools.wraps(function)
         def timed(*args, **kwargs):
             self._stack.append(0.0)
-            started = time.perf_counter()
+            started = cpu_clock()
             try:
                 return function(*args, **kwargs)
             finally:
-                elapsed = time.perf_counter() - started
+                elapsed = cpu_clock() - started
                 nested = self._stack.pop()
                 self.seconds[name] += elapsed - nested
                 if self._stack:
@@ -224,16 +234,18 @@ def time_steps(root: Path, files: list[Path], batch_size: int) -> dict[str, floa
     timer = StepTimer()
     sources = [p.relative_to(root).as_posix() for p in files]
     processed_at = dt.datetime.now(dt.timezone.utc)
+    # Once-per-process costs (rules, the language model) belong to start-up, not to the steps.
+    pipeline.process_batch(root, sources[:20], processed_at)
     write = 0.0
-    total_started = time.perf_counter()
+    total_started = cpu_clock()
     with timer.patched(pipeline):
         for start in range(0, len(sources), batch_size):
             result = pipeline.process_batch(root, sources[start:start + batch_size], processed_at)
-            started = time.perf_counter()
+            started = cpu_clock()
             for rows, schema in ((result.documents, DOCUMENT_SCHEMA), (result.rejects, REJECT_SCHEMA)):
                 pq.write_table(pa.Table.from_pylist(rows, schema=schema), pa.BufferOutputStream(), compression="zstd")
-            write += time.perf_counter() - started
-    total = time.perf_counter() - total_started
+            write += cpu_clock() - started
+    total = cpu_clock() - total_started
     steps = defaultdict(float)
     for name, seconds in timer.seconds.items():
         steps[STEP_OF.get(name, name)] += seconds
@@ -305,17 +317,17 @@ def main() -> int:
     import ftfy
     naive_mbs = naive_bytes / MB / baseline(naive_files, work / "out-naive", args.batch_size, ftfy.fix_text)
 
-    rows = []
-    for size in sizes:
+    def measure_size(size: int) -> dict:
         folder = corpus.subset_folder(text_root, size, sizes)
         files = input_files(folder)
-        size_bytes = sum(p.stat().st_size for p in files)
         floor = baseline(files, work / "out-floor", args.batch_size)
-        log(f"{size}: floor {floor:.1f} s; running textwash")
+        log(f"{size}: floor {floor:.1f} CPU s; running textwash")
         result = run_cli(folder, work / "out", args.batch_size, env)
         log(f"{size}: {result}")
-        rows.append({"size": size, "bytes": size_bytes, "floor": floor, **result})
+        return {"size": size, "bytes": sum(p.stat().st_size for p in files), "floor": floor, **result}
 
+    # The largest size runs last, after the results of the others are written: it is the long one.
+    rows = [measure_size(size) for size in sizes[:2 if len(sizes) > 2 else len(sizes)]]
     mid = rows[1] if len(rows) > 1 else rows[0]
     mid_folder = corpus.subset_folder(text_root, mid["size"], sizes)
     small = run_cli(mid_folder, work / "out", args.small_batch, env)
@@ -337,17 +349,22 @@ def main() -> int:
                 **run_cli(html_root, work / "out", args.batch_size, env)}
         log(f"HTML: {html}")
 
-    write_results(args, info, sizes, rows, startup, steps, step_bytes, len(steps_files), naive_mbs, naive_bytes,
-                  len(naive_files), small, workers, html, seeds)
+    report = functools.partial(write_results, args, info, sizes, startup=startup, steps=steps, step_bytes=step_bytes,
+                               step_docs=len(steps_files), naive_mbs=naive_mbs, naive_bytes=naive_bytes,
+                               naive_docs=len(naive_files), small=small, workers=workers, html=html, seeds=seeds)
+    report(rows)
+    log(f"results so far: {args.results}")
+    for size in sizes[2:]:
+        rows.append(measure_size(size))
+        report(rows)
     shutil.rmtree(work / "prefect-home", ignore_errors=True)
     log(f"results: {args.results}")
     return 0
 
 
-def write_results(args, info, sizes, rows, startup, steps, step_bytes, step_docs, naive_mbs, naive_bytes,
+def write_results(args, info, sizes, rows, *, startup, steps, step_bytes, step_docs, naive_mbs, naive_bytes,
                   naive_docs, small, workers, html, seeds) -> None:
-    step_rate = sum(steps.values()) / step_bytes  # seconds per input byte inside the steps
-    fixed = startup["wall"]
+    step_rate = sum(steps.values()) / step_bytes  # CPU seconds per input byte inside the steps
     out = []
     add = out.append
     add("# textwash benchmark\n")
@@ -357,27 +374,32 @@ def write_results(args, info, sizes, rows, startup, steps, step_bytes, step_docs
         f"pages, {info.mojibake / info.documents:.1%} mojibake; every document distinct. Each `textwash run` writes "
         f"to a fresh output folder with batches of {args.batch_size}.\n")
     add("## End to end (`textwash run`, plain text)\n")
-    add("| docs | MB | wall s | docs/s | MB/s | MB/s after start-up | floor MB/s | × floor | naive MB/s | × naive "
-        "| documents / rejects | peak RSS textwash MB | peak RSS tree MB |")
-    add("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    add("| docs | MB | wall s | flow s | CPU s | docs/s | MB/s | MB/s in flow | MB per CPU-s | floor MB per CPU-s "
+        "| × floor | × naive | documents / rejects | peak RSS textwash MB | peak RSS tree MB | load |")
+    add("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for r in rows:
         mb = r["bytes"] / MB
-        steady = mb / (r["wall"] - fixed) if r["wall"] > fixed else None
-        add(f"| {r['size']:,} | {mb:,.1f} | {fmt(r['wall'])} | {fmt(r['size'] / r['wall'], 0)} | {fmt(mb / r['wall'], 2)} "
-            f"| {fmt(steady, 2)} | {fmt(mb / r['floor'], 0)} | {mb / r['wall'] / (mb / r['floor']):.3f} "
-            f"| {fmt(naive_mbs, 2)} | {mb / r['wall'] / naive_mbs:.1f} | {r['documents']:,} / {r['rejects']:,} "
-            f"| {fmt(r['main_mb'], 0)} | {fmt(r['tree_mb'], 0)} |")
-    add(f"\nFloor: read every input, decode UTF-8, write the texts to Parquet (zstd), no cleaning, measured on the "
-        f"same documents in this run. Naive: the floor plus `ftfy.fix_text` on every document, measured on "
-        f"{naive_docs:,} documents ({naive_bytes / MB:.1f} MB). Peak RSS: the `textwash` process (VmHWM) and the sum "
-        f"over its process tree, Prefect's temporary server included.\n")
+        per_cpu = mb / (r["cpu"] - startup["cpu"])
+        floor = mb / r["floor"]
+        add(f"| {r['size']:,} | {mb:,.1f} | {fmt(r['wall'])} | {fmt(r['flow'])} | {fmt(r['cpu'])} "
+            f"| {fmt(r['size'] / r['wall'], 0)} | {fmt(mb / r['wall'], 2)} | {fmt(mb / r['flow'] if r['flow'] else None, 2)} "
+            f"| {fmt(per_cpu, 2)} | {fmt(floor, 0)} | {per_cpu / floor:.3f} | {per_cpu / naive_mbs:.2f} "
+            f"| {r['documents']:,} / {r['rejects']:,} | {fmt(r['main_mb'], 0)} | {fmt(r['tree_mb'], 0)} | {r['load']:.1f} |")
+    add(f"\nWall: the whole command, Prefect start-up included; flow: the flow's own time as the CLI reports it. "
+        f"MB per CPU-s: input MB over the CPU time of the `textwash` process tree less that of a one-document run "
+        f"({startup['cpu']:.1f} s: imports, Prefect's temporary server), the per-core rate whatever else the machine "
+        f"runs (load: 1-minute load average after the run, {os.cpu_count()} cores). Floor: read every input, decode "
+        f"UTF-8 and write the texts to Parquet (zstd) in batches of {args.batch_size}, no cleaning, on the same "
+        f"documents in this run. Naive: the floor plus `ftfy.fix_text` on every document, "
+        f"{naive_mbs:.2f} MB per CPU-s on {naive_docs:,} documents ({naive_bytes / MB:.1f} MB). Peak RSS: the "
+        f"`textwash` process (VmHWM) and the sum over its process tree, Prefect's temporary server included.\n")
     if len(rows) > 1:
         growth = rows[-1]["main_mb"] / rows[-2]["main_mb"] if rows[-2]["main_mb"] else None
         add(f"Peak RSS at {rows[-1]['size']:,} / at {rows[-2]['size']:,} documents: **{fmt(growth, 2)}×** "
             f"(textwash process).\n")
 
-    add(f"## Time by step (in-process, {step_docs:,} documents, {step_bytes / MB:.1f} MB, no Prefect)\n")
-    add("| step | s | share | MB/s |")
+    add(f"## Time by step (in-process, {step_docs:,} documents, {step_bytes / MB:.1f} MB, no Prefect, CPU time)\n")
+    add("| step | CPU s | share | MB per CPU-s |")
     add("|---|---:|---:|---:|")
     total = sum(steps.values())
     for name, seconds in sorted(steps.items(), key=lambda kv: -kv[1]):
@@ -385,53 +407,56 @@ def write_results(args, info, sizes, rows, startup, steps, step_bytes, step_docs
     add(f"| **all steps** | {total:.2f} | 100% | {step_bytes / MB / total:.2f} |\n")
 
     add("## Prefect's share\n")
-    add("| docs | batches | wall s | start-up s | flow s | steps s (estimated) | Prefect in flow s | Prefect share of wall |")
-    add("|---:|---:|---:|---:|---:|---:|---:|---:|")
-    for r in rows + [{**small, "size": rows[1 if len(rows) > 1 else 0]["size"], "bytes": rows[1 if len(rows) > 1 else 0]["bytes"],
-                      "batch": args.small_batch}]:
-        batch = r.get("batch", args.batch_size)
-        batches = -(-r["size"] // batch)
-        inside = r["bytes"] * step_rate
-        flow = r["flow"]
-        in_flow = flow - inside if flow is not None else None
-        startup_part = r["wall"] - flow if flow is not None else fixed
-        share = (r["wall"] - inside) / r["wall"]
-        add(f"| {r['size']:,} | {batches} × {batch} | {fmt(r['wall'])} | {fmt(startup_part)} | {fmt(flow)} | {fmt(inside)} "
-            f"| {fmt(in_flow)} | {share:.1%} |")
+    add("| docs | batches | wall s | flow s | CPU s | start-up CPU s | steps CPU s (estimated) | Prefect CPU s in flow "
+        "| Prefect share of CPU |")
+    add("|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     mid = rows[1] if len(rows) > 1 else rows[0]
+    for r in rows + [{**small, "size": mid["size"], "bytes": mid["bytes"], "batch": args.small_batch}]:
+        batch = r.get("batch", args.batch_size)
+        inside = r["bytes"] * step_rate
+        prefect = r["cpu"] - startup["cpu"] - inside
+        add(f"| {r['size']:,} | {-(-r['size'] // batch)} × {batch} | {fmt(r['wall'])} | {fmt(r['flow'])} | {fmt(r['cpu'])} "
+            f"| {fmt(startup['cpu'])} | {fmt(inside)} | {fmt(prefect)} | {(startup['cpu'] + prefect) / r['cpu']:.1%} |")
     extra_batches = -(-mid["size"] // args.small_batch) - -(-mid["size"] // args.batch_size)
-    if small["flow"] is not None and mid["flow"] is not None and extra_batches > 0:
-        per_batch = (small["flow"] - mid["flow"]) / extra_batches
-        batches = -(-mid["size"] // args.batch_size)
-        add(f"\nStart-up (a run over one document): {fmt(startup['wall'])} s wall, of which {fmt(startup['flow'], 2)} s inside "
-            f"the flow. Per-batch cost, from {mid['size']:,} documents in batches of {args.small_batch} against "
-            f"{args.batch_size}: **{per_batch * 1000:,.0f} ms per batch**, i.e. {per_batch * batches:.1f} s = "
-            f"**{per_batch * batches / mid['wall']:.1%}** of the {mid['size']:,}-document run with {batches} batches. "
-            f"Steps are estimated from the in-process step timing, scaled by input bytes.\n")
+    batches = -(-mid["size"] // args.batch_size)
+    per_batch_cpu = (small["cpu"] - mid["cpu"]) / extra_batches
+    per_batch_wall = (small["flow"] - mid["flow"]) / extra_batches if small["flow"] and mid["flow"] else None
+    add(f"\nStart-up, a run over one document: {fmt(startup['wall'])} s wall ({fmt(startup['flow'], 2)} s of it in the "
+        f"flow), {startup['cpu']:.1f} CPU s. Per batch, from {mid['size']:,} documents in batches of {args.small_batch} "
+        f"against {args.batch_size} ({extra_batches} more batches): **{per_batch_cpu * 1000:,.0f} CPU ms** "
+        f"({fmt(per_batch_wall * 1000 if per_batch_wall is not None else None, 0)} ms of flow time) per batch, so "
+        f"**{per_batch_cpu * batches / mid['cpu']:.1%}** of the CPU time of the {mid['size']:,}-document run with "
+        f"{batches} batches ({fmt(per_batch_wall * batches / mid['wall'] * 100 if per_batch_wall is not None else None)}% "
+        f"of its wall time). Steps: the in-process step timing below, scaled by input bytes.\n")
 
     add("## Workers\n")
     if workers:
         one, two = workers[1], workers[2]
-        add("| workers | wall s | flow s | docs/s (flow) | peak RSS largest process MB |")
-        add("|---:|---:|---:|---:|---:|")
+        add("| workers | wall s | flow s | CPU s | docs/s in flow | peak RSS largest process MB | load |")
+        add("|---:|---:|---:|---:|---:|---:|---:|")
         for count, r in workers.items():
-            add(f"| {count} | {fmt(r['wall'])} | {fmt(r['flow'])} | {fmt(mid['size'] / r['flow'] if r['flow'] else None, 0)} "
-                f"| {fmt(max(r['main_mb'], r['largest_child_mb']), 0)} |")
+            add(f"| {count} | {fmt(r['wall'])} | {fmt(r['flow'])} | {fmt(r['cpu'])} "
+                f"| {fmt(mid['size'] / r['flow'] if r['flow'] else None, 0)} "
+                f"| {fmt(max(r['main_mb'], r['largest_child_mb']), 0)} | {r['load']:.1f} |")
         speedup = one["flow"] / two["flow"] if one["flow"] and two["flow"] else None
-        add(f"\nSpeedup, 2 workers against 1, {mid['size']:,} documents: **{fmt(speedup, 2)}×** inside the flow, "
-            f"{one['wall'] / two['wall']:.2f}× wall.\n")
+        add(f"\nSpeedup, 2 worker processes against 1, {mid['size']:,} documents: **{fmt(speedup, 2)}×** in the flow, "
+            f"{one['wall'] / two['wall']:.2f}× wall. Only meaningful when the load stays under the core count.\n")
     else:
         add("`textwash run` has no --workers option on this branch: not measured.\n")
 
     add("## HTML\n")
     if html:
         mb = html["bytes"] / MB
-        add("| docs | MB | textwash wall s | textwash MB/s | MB/s after start-up | trafilatura.extract alone MB/s | ratio |")
-        add("|---:|---:|---:|---:|---:|---:|---:|")
-        steady = mb / (html["wall"] - fixed)
-        add(f"| {html['docs']:,} | {mb:.1f} | {fmt(html['wall'])} | {mb / html['wall']:.2f} | {steady:.2f} "
-            f"| {mb / html['trafilatura']:.2f} | {steady / (mb / html['trafilatura']):.2f} |\n")
-        add(f"documents / rejects: {html['documents']:,} / {html['rejects']:,}.\n")
+        per_cpu = mb / (html["cpu"] - startup["cpu"])
+        alone = mb / html["trafilatura"]
+        add("| docs | MB | wall s | MB/s | MB per CPU-s | trafilatura.extract alone, MB per CPU-s | ratio | documents / rejects |")
+        add("|---:|---:|---:|---:|---:|---:|---:|---:|")
+        add(f"| {html['docs']:,} | {mb:.1f} | {fmt(html['wall'])} | {mb / html['wall']:.2f} | {per_cpu:.2f} | {alone:.2f} "
+            f"| {per_cpu / alone:.2f} | {html['documents']:,} / {html['rejects']:,} |\n")
+        import importlib.util
+        if importlib.util.find_spec("textwash.extract") is None:
+            add("This textwash has no HTML extraction (no textwash.extract): it cleaned the pages as text, so the "
+                "ratio is not yet the one the HTML target is about.\n")
     else:
         add("No HTML seed pages (pass --pages with .html files): not measured.\n")
     args.results.write_text("\n".join(out) + "\n")
