@@ -40,7 +40,9 @@ def repair(text: str) -> Repaired:
     """Fix encoding damage in `text`; `changed` tells whether anything was altered."""
     fixed = text
     if _NEEDS_FTFY.search(fixed):
-        fixed = ftfy.fix_text(fixed, _FTFY_CONFIG)
+        # ftfy fixes each line on its own, and a line the check passes over has nothing for it.
+        fixed = "\n".join(ftfy.fix_text(line, _FTFY_CONFIG) if _NEEDS_FTFY.search(line) else line
+                          for line in fixed.split("\n"))
     if not fixed.isascii():
         fixed = _INVISIBLE.sub("", _ODD_SPACES.sub(" ", fixed))
     return Repaired(fixed, fixed != text)
