@@ -256,6 +256,12 @@ def time_steps(root: Path, files: list[Path], batch_size: int) -> dict[str, floa
 
 # ---------------------------------------------------------------- report
 
+def _short_path(arg: str) -> str:
+    """A folder argument as its last two parts: where the user keeps pages is theirs."""
+    path = Path(arg)
+    return f".../{path.parent.name}/{path.name}" if path.is_absolute() and path.is_dir() else arg
+
+
 def fmt(value, digits=1):
     if value is None:
         return "n/a"
@@ -369,9 +375,9 @@ def write_results(args, info, sizes, rows, *, startup, steps, step_bytes, step_d
     add = out.append
     add("# textwash benchmark\n")
     add(f"Run {dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M} UTC on {os.cpu_count()} cores, Python "
-        f"{platform.python_version()}; `{' '.join(['bench/run_bench.py', *sys.argv[1:]])}`.\n")
-    add(f"Corpus: {info.documents:,} plain-text documents ({info.bytes / MB:,.0f} MB) grown from {len(seeds)} seed "
-        f"pages, {info.mojibake / info.documents:.1%} mojibake; every document distinct. Each `textwash run` writes "
+        f"{platform.python_version()}; `{' '.join(['bench/run_bench.py', *map(_short_path, sys.argv[1:])])}`.\n")
+    add(f"Corpus: {info.documents:,} plain-text documents ({info.bytes / MB:,.0f} MB) grown from "
+        f"{sum(seed.kind == 'txt' for seed in seeds)} seed pages, {info.mojibake / info.documents:.1%} mojibake; every document distinct. Each `textwash run` writes "
         f"to a fresh output folder with batches of {args.batch_size}.\n")
     add("## End to end (`textwash run`, plain text)\n")
     add("| docs | MB | wall s | flow s | CPU s | docs/s | MB/s | MB/s in flow | MB per CPU-s | floor MB per CPU-s "
