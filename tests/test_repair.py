@@ -1,3 +1,5 @@
+import unicodedata
+
 import ftfy.bad_codecs  # noqa: F401  (registers sloppy-windows-1252)
 import pytest
 
@@ -56,3 +58,10 @@ def test_the_cheap_check_lets_through_every_two_byte_mojibake_ftfy_fixes():
             assert repair(text).text == expected.replace("\u00a0", " ").replace("\u00ad", ""), hex(code)
             fixed += 1
     assert fixed > 700
+
+
+def test_text_ends_in_nfc_whether_or_not_ftfy_runs():
+    decomposed = "A Balela do \u201cE\u0301 Cedo Demais\u201d e a\u00e7\u00e3o"  # nothing here for ftfy
+    result = repair(decomposed)
+    assert result.text == unicodedata.normalize("NFC", decomposed)
+    assert "\u00c9" in result.text and result.changed

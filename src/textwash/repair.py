@@ -6,6 +6,7 @@ scan finds something it could fix. Curly quotes and dashes stay as the author wr
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 
 import ftfy
@@ -44,5 +45,6 @@ def repair(text: str) -> Repaired:
         fixed = "\n".join(ftfy.fix_text(line, _FTFY_CONFIG) if _NEEDS_FTFY.search(line) else line
                           for line in fixed.split("\n"))
     if not fixed.isascii():
-        fixed = _INVISIBLE.sub("", _ODD_SPACES.sub(" ", fixed))
+        # NFC as ftfy leaves it, also for the text ftfy is not run on ("É" as one character).
+        fixed = unicodedata.normalize("NFC", _INVISIBLE.sub("", _ODD_SPACES.sub(" ", fixed)))
     return Repaired(fixed, fixed != text)
