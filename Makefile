@@ -1,5 +1,6 @@
-# textwash — `make run` cleans raw/ into processed/; `make test` runs the test suite.
-# Both set up .venv first (pinned by requirements.lock) when it is missing or out of date.
+# textwash — `make run` cleans raw/ into processed/; `make test` runs the test suite; `make bench`
+# measures speed and memory (bench/RESULTS.md).
+# All set up .venv first (pinned by requirements.lock) when it is missing or out of date.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -39,6 +40,13 @@ lock:
 	.lock-venv/bin/pip install --quiet --disable-pip-version-check -e ".[test]"
 	.lock-venv/bin/pip freeze --exclude-editable | grep -v '^textwash' > requirements.lock
 	rm -rf .lock-venv
+
+# Benchmark into bench/RESULTS.md: 1000, 10000 and N documents grown from raw/ (and PAGES, a folder
+# of more .txt/.html pages); several minutes at N=100000.
+N ?= 100000
+PAGES ?=
+bench: setup
+	$(BIN)/python bench/run_bench.py --docs $(N) $(if $(PAGES),--pages $(PAGES))
 
 clean:
 	rm -rf processed/documents processed/rejects processed/_current processed/_versions processed/_staging processed/.lock

@@ -19,6 +19,7 @@ from prefect import flow, get_run_logger, task  # noqa: E402
 from prefect.cache_policies import NO_CACHE  # noqa: E402
 from prefect.artifacts import create_link_artifact  # noqa: E402
 from prefect.futures import as_completed  # noqa: E402
+from prefect.task_runners import ProcessPoolTaskRunner  # noqa: E402
 
 from textwash.clean_templates import TemplateState  # noqa: E402
 from textwash.dedup import DEFAULT_THRESHOLD  # noqa: E402
@@ -39,6 +40,18 @@ batch_listeners: list[Callable[[int, int], None]] = []
 plan_listeners: list[Callable[[int], None]] = []
 
 
+# Listeners are called through these module-level functions, looked up by name: the flow's own
+# function is pickled by value for worker processes and must not carry the listeners along.
+def _tell_planned(todo: int) -> None:
+    for listener in plan_listeners:
+        listener(todo)
+
+
+def _tell_listeners(documents: int, rejects: int) -> None:
+    for listener in batch_listeners:
+        listener(documents, rejects)
+
+
 # NO_CACHE: the inputs are document batches, and hashing them for a cache key costs more than
 # the work while never hitting.
 @task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=2)
@@ -55,8 +68,13 @@ def ingest(raw: str = "raw", out: str = "processed", batch_size: int = DEFAULT_B
            max_bytes: int = DEFAULT_MAX_BYTES, rules: str | None = None, reprocess: bool = False,
            drop_duplicates: bool = False, near_duplicate_threshold: float = DEFAULT_THRESHOLD,
            partition_by: str = PROCESSED_DATE, max_rows_per_file: int = DEFAULT_MAX_ROWS_PER_FILE,
-           extract_timeout: float | None = DEFAULT_TIMEOUT_SECONDS) -> dict:
-    """Clean the new and changed inputs under `raw` into the Parquet dataset at `out`."""
+           extract_timeout: float | None = DEFAULT_TIMEOUT_SECONDS, workers: int = 1) -> dict:
+    """Clean the new and changed inputs under `raw` into the Parquet dataset at `out`.
+
+    `workers` sets how many batches run at once; run `with_workers(workers)` to give them processes.
+    """
+    if workers < 1:
+        raise ValueError("workers must be at least 1")
     logger = get_run_logger()
     started = time.perf_counter()
     settings = Settings(max_bytes=max_bytes, rules_path=rules, extract_timeout=extract_timeout)
@@ -68,18 +86,26 @@ def ingest(raw: str = "raw", out: str = "processed", batch_size: int = DEFAULT_B
         batches = plan.batches(batch_size)
         logger.info("run %s: %d inputs under %s, %d new or changed, in %d batches",
                     plan.run_id, plan.inputs, raw, len(plan.todo), len(batches))
-        for listener in plan_listeners:
-            listener(len(plan.todo))
+        _tell_planned(len(plan.todo))
         templates = load_templates(dataset)
         learned = TemplateState()
-        futures = [process_and_stage.submit(out, plan.run_id, raw, plan.processed_at, batch_no, batch, settings,
-                                            templates)
-                   for batch_no, batch in enumerate(batches)]
-        for future in as_completed(futures):
+        # At most two batches per worker in flight: memory stays flat however many inputs there are.
+        window = 2 * workers
+        pending = iter(enumerate(batches))
+        in_flight = set()
+        while True:
+            for batch_no, batch in pending:
+                in_flight.add(process_and_stage.submit(out, plan.run_id, raw, plan.processed_at, batch_no, batch,
+                                                       settings, templates))
+                if len(in_flight) >= window:
+                    break
+            if not in_flight:
+                break
+            future = next(as_completed(in_flight))
+            in_flight.remove(future)
             batch_documents, batch_rejects, batch_templates = future.result()
             learned.merge(batch_templates)
-            for listener in batch_listeners:
-                listener(batch_documents, batch_rejects)
+            _tell_listeners(batch_documents, batch_rejects)
         summary = commit_run(dataset, plan, options)
         if summary["committed"]:
             save_templates(dataset, templates, learned)
@@ -102,6 +128,14 @@ def _publish_report(out: Path, logger) -> None:
                              description=f"Overview and every document's cuts: open {report}")
     except Exception:
         logger.exception("run report not written; the run's data is committed all the same")
+
+
+def with_workers(workers: int):
+    """The ingest flow with its batches in `workers` processes: the batches are CPU-bound Python,
+    so threads would share one core (the GIL)."""
+    if workers == 1:
+        return ingest
+    return ingest.with_options(task_runner=ProcessPoolTaskRunner(max_workers=workers))
 
 
 if __name__ == "__main__":

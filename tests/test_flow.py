@@ -98,3 +98,12 @@ def test_run_refuses_a_missing_folder(tmp_path):
     result = CliRunner().invoke(app, ["run", str(tmp_path / "nope")], env={"COLUMNS": "300"})
     assert result.exit_code != 0
     assert "is not a folder" in result.output
+
+
+def test_two_worker_processes_give_the_same_records(flow_output, sample_paths, tmp_path):
+    out, _ = flow_output
+    result = CliRunner().invoke(app, ["run", str(sample_paths[0].parent), "--out", str(tmp_path), "--workers", "2",
+                                      "--batch-size", "2"])
+    assert result.exit_code == 0, result.output
+    query = "select source, text, title, authors from read_parquet('{}/documents/**/*.parquet') order by source"
+    assert duckdb.sql(query.format(tmp_path)).fetchall() == duckdb.sql(query.format(out)).fetchall()

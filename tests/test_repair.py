@@ -1,3 +1,5 @@
+import unicodedata
+
 import ftfy.bad_codecs  # noqa: F401  (registers sloppy-windows-1252)
 import pytest
 
@@ -38,3 +40,28 @@ def test_clean_text_is_unchanged(text):
     result = repair(text)
     assert result.text == text
     assert not result.changed
+
+
+
+def test_the_cheap_check_lets_through_every_two_byte_mojibake_ftfy_fixes():
+    # Whatever the check in front of ftfy narrows, it must not skip damage ftfy would undo.
+    import ftfy
+
+    from textwash.repair import _FTFY_CONFIG
+
+    fixed = 0
+    for code in range(0x80, 0x800):
+        damaged = chr(code).encode("utf-8").decode("windows-1252", errors="ignore")
+        text = f"a {damaged} b"
+        expected = ftfy.fix_text(text, _FTFY_CONFIG)
+        if len(damaged) == 2 and expected != text:
+            assert repair(text).text == expected.replace("\u00a0", " ").replace("\u00ad", ""), hex(code)
+            fixed += 1
+    assert fixed > 700
+
+
+def test_text_ends_in_nfc_whether_or_not_ftfy_runs():
+    decomposed = "A Balela do \u201cE\u0301 Cedo Demais\u201d e a\u00e7\u00e3o"  # nothing here for ftfy
+    result = repair(decomposed)
+    assert result.text == unicodedata.normalize("NFC", decomposed)
+    assert "\u00c9" in result.text and result.changed

@@ -32,6 +32,7 @@ def run(
     near_duplicate_threshold: Annotated[float, typer.Option(min=0.01, max=1.0, help="Estimated Jaccard similarity of word shingles from which a document is a near-duplicate.")] = DEFAULT_THRESHOLD,
     partition_by: Annotated[str, typer.Option(help=f"Hive partition key: {PROCESSED_DATE} or a document column.")] = PROCESSED_DATE,
     max_rows_per_file: Annotated[int, typer.Option(min=1, help="Rows per Parquet file at most.")] = DEFAULT_MAX_ROWS_PER_FILE,
+    workers: Annotated[int, typer.Option(min=1, help="Worker processes for the batches (1: in this process).")] = 1,
 ) -> None:
     """Clean the new and changed inputs under RAW into the Parquet dataset at --out, as a Prefect flow run."""
     if not raw.is_dir():
@@ -58,12 +59,11 @@ def run(
         ingest_module.plan_listeners.append(planned)
         ingest_module.batch_listeners.append(advance)
         try:
-            summary = ingest_module.ingest(
+            summary = ingest_module.with_workers(workers)(
                 raw=str(raw), out=str(out), batch_size=batch_size, max_bytes=max_bytes,
                 rules=str(rules) if rules else None, reprocess=reprocess, drop_duplicates=drop_duplicates,
                 near_duplicate_threshold=near_duplicate_threshold, partition_by=partition_by,
-                max_rows_per_file=max_rows_per_file,
-                extract_timeout=extract_timeout or None)
+                max_rows_per_file=max_rows_per_file, extract_timeout=extract_timeout or None, workers=workers)
         finally:
             ingest_module.plan_listeners.remove(planned)
             ingest_module.batch_listeners.remove(advance)

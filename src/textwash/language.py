@@ -8,8 +8,10 @@ from textwash.lines import WORD
 
 # Below this many words no classifier is reliable: the language stays unknown.
 MIN_WORDS = 5
-# The classifier's verdict settles well before this many characters.
-SAMPLE_CHARS = 4000
+# The classifier's verdict settles well before this many characters, and its cost grows with them
+# (py3langid walks every byte in Python): on 100 article pages 1000 characters gave the same
+# verdict as 4000 on all but a page of language-menu chrome, at a quarter of the time.
+SAMPLE_CHARS = 1000
 
 
 def detect_language(text: str) -> str | None:

@@ -17,6 +17,9 @@ class Line:
     number: int  # 1-based position in the decoded text
     text: str  # stripped of surrounding white space
     reason: str | None = None  # why the line left the text; None while it is kept
+    # Steps ask for the word count of a line many times: count once per text the line holds.
+    _counted: str | None = field(default=None, init=False, repr=False, compare=False)
+    _words: int = field(default=0, init=False, repr=False, compare=False)
 
     @property
     def kept(self) -> bool:
@@ -24,7 +27,10 @@ class Line:
 
     @property
     def words(self) -> int:
-        return len(WORD.findall(self.text))
+        if self._counted is not self.text:
+            self._words = len(WORD.findall(self.text))
+            self._counted = self.text
+        return self._words
 
 
 @dataclass

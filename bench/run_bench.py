@@ -1,0 +1,554 @@
+"""Benchmark textwash end to end and write the results as a markdown table.
+
+    make bench                                   # 1000, 10000 and 100000 documents grown from raw/
+    make bench N=10000 PAGES=PATH/TO/pages       # up to N documents, with more seed pages
+    .venv/bin/python bench/run_bench.py --help
+
+It builds a synthetic corpus (bench/corpus.py) from raw/ and any --pages folders, runs the real
+`textwash run` (a Prefect flow run) on it at each size with a fresh output folder, and measures in
+the same run, on the same documents:
+  * end to end: wall time, docs/s, MB/s, peak RSS of the textwash process and its whole tree;
+  * the floor: read every input and write as many texts to Parquet (zstd), no cleaning;
+  * a naive pipeline: ftfy.fix_text on every document and the same write;
+  * time by step, by timing each core step that textwash.pipeline calls while it processes the
+    documents in-process (no Prefect), plus the Parquet write;
+  * Prefect's share: start-up (a run over one document) and per-batch cost (the same corpus with
+    smaller batches), and what is left of the flow time after the steps;
+  * 2 workers against 1, when `textwash run` has a --workers option;
+  * HTML: textwash against trafilatura.extract alone, when the pages include HTML.
+Only the CLI, textwash.pipeline's functions and the schema are used, so it survives refactors.
+"""
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import functools
+import json
+import os
+import platform
+import re
+import resource
+import shutil
+import subprocess
+import sys
+import threading
+import time
+from collections import defaultdict
+from contextlib import contextmanager
+from dataclasses import asdict
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import corpus  # noqa: E402
+
+REPO = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+MB = 1e6
+# Names of what textwash.pipeline calls, grouped into the steps the table reports.
+STEP_OF = {
+    "read_input": "read", "decode": "decode", "repair": "repair", "extract": "extract",
+    "extract_html": "extract", "Page": "clean", "apply_line_rules": "clean", "apply_end_rules": "clean",
+    "extract_metadata": "metadata", "detect_language": "language", "build_document": "record",
+    "build_reject": "record", "sha256_hex": "record",
+}
+_FLOW_SECONDS = re.compile(r" in ([0-9.]+) s ")
+
+
+# ---------------------------------------------------------------- measuring processes
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for task in Path(f"/proc/{pid}/task").glob("*/children"):
+        try:
+            found += [int(c) for c in task.read_text().split()]
+        except OSError:
+            pass
+    return found
+
+
+def _status_kb(pid: int, field: str) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith(field):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+class RssWatch:
+    """Polls /proc while a process runs: peak RSS of the process itself (VmHWM), of its largest
+    descendant, and of the whole tree (sum of current RSS)."""
+
+    def __init__(self, pid: int, interval: float = 0.1):
+        self.pid, self.interval = pid, interval
+        self.main_kb = self.largest_child_kb = self.tree_kb = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._poll, daemon=True)
+        self._thread.start()
+
+    def _poll(self) -> None:
+        while not self._stop.is_set():
+            self.main_kb = max(self.main_kb, _status_kb(self.pid, "VmHWM:"))
+            tree, stack = [], _children(self.pid)
+            while stack:
+                child = stack.pop()
+                tree.append(child)
+                stack += _children(child)
+            self.largest_child_kb = max([self.largest_child_kb] + [_status_kb(c, "VmHWM:") for c in tree])
+            self.tree_kb = max(self.tree_kb, sum(_status_kb(p, "VmRSS:") for p in [self.pid, *tree]))
+            self._stop.wait(self.interval)
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def cli_has_option(option: str) -> bool:
+    help_text = subprocess.run([str(BIN / "textwash"), "run", "--help"], capture_output=True, text=True,
+                               env={**os.environ, "COLUMNS": "200"}).stdout
+    return option in help_text
+
+
+def run_cli(folder: Path, out: Path, batch_size: int, env: dict, extra: list[str] = ()) -> dict:
+    """One `textwash run` into a fresh output folder: wall time, flow time, peak RSS, rows."""
+    shutil.rmtree(out, ignore_errors=True)
+    command = [str(BIN / "textwash"), "run", str(folder), "--out", str(out), "--batch-size", str(batch_size), *extra]
+    cpu_before = _children_cpu()
+    started = time.perf_counter()
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
+    watch = RssWatch(process.pid)
+    output, _ = process.communicate()
+    wall = time.perf_counter() - started
+    cpu = _children_cpu() - cpu_before
+    watch.stop()
+    if process.returncode != 0:
+        raise RuntimeError(f"{' '.join(command)} failed ({process.returncode}):\n{output[-3000:]}")
+    flow = _FLOW_SECONDS.search(output.splitlines()[-1] if output.strip() else "")
+    rows = {kind: sum(pq.ParquetFile(p).metadata.num_rows for p in (out / kind).rglob("*.parquet"))
+            for kind in ("documents", "rejects")}
+    shutil.rmtree(out, ignore_errors=True)
+    return {"wall": wall, "cpu": cpu, "load": os.getloadavg()[0], "flow": float(flow.group(1)) if flow else None, "main_mb": watch.main_kb / 1024,
+            "largest_child_mb": watch.largest_child_kb / 1024, "tree_mb": watch.tree_kb / 1024, **rows}
+
+
+# ---------------------------------------------------------------- in-process baselines
+# In CPU seconds of this process: the machine may be shared, and these compare per-core costs.
+cpu_clock = time.process_time
+
+def input_files(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.rglob("*") if p.is_file() and not p.name.startswith("."))
+
+
+TEXT_SCHEMA = pa.schema([("source", pa.string()), ("text", pa.string())])
+
+
+def _write_texts(rows: list[dict], path: Path) -> None:
+    pq.write_table(pa.Table.from_pylist(rows, schema=TEXT_SCHEMA), path, compression="zstd")
+
+
+def baseline(files: list[Path], out: Path, batch_size: int, transform=None) -> float:
+    """Seconds to read `files`, decode them as UTF-8, apply `transform` and write the texts to
+    Parquet in batches: the floor when `transform` is None."""
+    shutil.rmtree(out, ignore_errors=True)
+    out.mkdir(parents=True)
+    started = cpu_clock()
+    for batch_no, start in enumerate(range(0, len(files), batch_size)):
+        rows = []
+        for path in files[start:start + batch_size]:
+            text = path.read_bytes().decode("utf-8", errors="replace")
+            rows.append({"source": path.name, "text": transform(text) if transform else text})
+        _write_texts(rows, out / f"part-{batch_no:05d}.parquet")
+    seconds = cpu_clock() - started
+    shutil.rmtree(out, ignore_errors=True)
+    return seconds
+
+
+def trafilatura_alone(files: list[Path]) -> float:
+    import trafilatura
+
+    started = cpu_clock()
+    for path in files:
+        trafilatura.extract(path.read_bytes().decode("utf-8", errors="replace"))
+    return cpu_clock() - started
+
+
+class StepTimer:
+    """Times every textwash function that textwash.pipeline calls, each call's own time only
+    (time spent in a nested timed call is charged to the nested one)."""
+
+    def __init__(self):
+        self.seconds = defaultdict(float)
+        self._stack: list[float] = []
+
+    def wrap(self, name, function):
+        @functools.wraps(function)
+        def timed(*args, **kwargs):
+            self._stack.append(0.0)
+            started = cpu_clock()
+            try:
+                return function(*args, **kwargs)
+            finally:
+                elapsed = cpu_clock() - started
+                nested = self._stack.pop()
+                self.seconds[name] += elapsed - nested
+                if self._stack:
+                    self._stack[-1] += elapsed
+        return timed
+
+    @contextmanager
+    def patched(self, module):
+        originals = {}
+        for name, value in vars(module).items():
+            if (callable(value) and not isinstance(value, type) and getattr(value, "__module__", "").startswith("textwash.")
+                    and value.__module__ != module.__name__):
+                originals[name] = value
+        if isinstance(getattr(module, "Page", None), type):
+            originals["Page"] = module.Page  # building the line model is part of cleaning
+        for name, value in originals.items():
+            if name == "Page":
+                page_cls = value
+                timed_from_text = self.wrap("Page", page_cls.from_text.__func__)
+                module.Page = type("Page", (page_cls,), {"from_text": classmethod(lambda cls, text: timed_from_text(page_cls, text))})
+            else:
+                setattr(module, name, self.wrap(name, value))
+        try:
+            yield
+        finally:
+            for name, value in originals.items():
+                setattr(module, name, value)
+
+
+def time_steps(root: Path, files: list[Path], batch_size: int) -> dict[str, float]:
+    """Seconds per step for processing `files` in-process through textwash.pipeline.process_batch
+    and writing the rows with the document schema."""
+    from textwash import pipeline
+    from textwash.schema import DOCUMENT_SCHEMA, REJECT_SCHEMA
+
+    timer = StepTimer()
+    sources = [p.relative_to(root).as_posix() for p in files]
+    processed_at = dt.datetime.now(dt.timezone.utc)
+    # Once-per-process costs (rules, the language model) belong to start-up, not to the steps.
+    pipeline.process_batch(root, sources[:20], processed_at)
+    write = 0.0
+    total_started = cpu_clock()
+    with timer.patched(pipeline):
+        for start in range(0, len(sources), batch_size):
+            result = pipeline.process_batch(root, sources[start:start + batch_size], processed_at)
+            started = cpu_clock()
+            for rows, schema in ((result.documents, DOCUMENT_SCHEMA), (result.rejects, REJECT_SCHEMA)):
+                pq.write_table(pa.Table.from_pylist(rows, schema=schema), pa.BufferOutputStream(), compression="zstd")
+            write += cpu_clock() - started
+    total = cpu_clock() - total_started
+    steps = defaultdict(float)
+    for name, seconds in timer.seconds.items():
+        steps[STEP_OF.get(name, name)] += seconds
+    steps["write"] = write
+    steps["other (batch loop, glue)"] = total - sum(steps.values())
+    return dict(steps)
+
+
+# ---------------------------------------------------------------- report
+
+def _short_path(arg: str) -> str:
+    """A folder argument as its last two parts: where the user keeps pages is theirs."""
+    path = Path(arg)
+    return f".../{path.parent.name}/{path.name}" if path.is_absolute() and path.is_dir() else arg
+
+
+def fmt(value, digits=1):
+    if value is None:
+        return "n/a"
+    return f"{value:,.{digits}f}"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--docs", type=int, default=100_000,
+                        help="largest corpus size; the bench also runs 1000 and 10000 below it")
+    parser.add_argument("--sizes", help="corpus sizes instead, comma-separated (each divides the next)")
+    parser.add_argument("--pages", type=Path, action="append", default=[],
+                        help="more seed pages: a folder of .txt and/or .html(.gz) files (repeatable)")
+    parser.add_argument("--work", type=Path, default=Path(os.environ.get("TMPDIR", "/tmp")) / "textwash-bench",
+                        help="scratch folder for corpora, outputs and Prefect's home")
+    parser.add_argument("--results", type=Path, default=REPO / "bench" / "RESULTS.md")
+    parser.add_argument("--batch-size", type=int, default=500)
+    parser.add_argument("--small-batch", type=int, default=100, help="batch size for the per-batch overhead run")
+    parser.add_argument("--step-docs", type=int, default=1000, help="documents for the step timing")
+    parser.add_argument("--naive-docs", type=int, default=1000, help="documents for the naive ftfy pipeline")
+    parser.add_argument("--html-docs", type=int, default=500, help="HTML documents, when HTML pages are given")
+    parser.add_argument("--mojibake", type=float, default=0.1, help="share of documents turned to mojibake")
+    parser.add_argument("--render", action="store_true", help="rewrite the results table from its .json, no runs")
+    args = parser.parse_args()
+    if args.render:
+        render(args, json.loads(args.results.with_suffix(".json").read_text()))
+        return 0
+    if args.sizes:
+        sizes = [int(s) for s in args.sizes.split(",")]
+    else:
+        sizes = [s for s in (1000, 10_000) if s < args.docs] + [args.docs]
+    sizes = corpus.check_sizes(sizes)
+    work = args.work.resolve()
+    work.mkdir(parents=True, exist_ok=True)
+    env = {**os.environ, "PREFECT_HOME": str(work / "prefect-home"), "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+           "DO_NOT_TRACK": "1", "PREFECT_LOGGING_LEVEL": "WARNING", "COLUMNS": "200"}
+    log = functools.partial(print, file=sys.stderr, flush=True)
+
+    started = dt.datetime.now(dt.timezone.utc)
+    seeds = corpus.load_seeds([REPO / "raw", *args.pages])
+    text_seeds = [s for s in seeds if s.kind == "txt"]
+    html_seeds = [s for s in seeds if s.kind == "html"]
+    log(f"seeds: {len(text_seeds)} text, {len(html_seeds)} HTML; building corpus of {sizes[-1]} documents")
+    text_root = work / "corpus-txt"
+    info = corpus.build(text_root, text_seeds, sizes, mojibake_share=args.mojibake, html_share=0.0)
+
+    # Start-up: one document, after a warm-up run that creates Prefect's database.
+    tiny = work / "corpus-one"
+    shutil.rmtree(tiny, ignore_errors=True)
+    tiny.mkdir()
+    shutil.copy(input_files(corpus.subset_folder(text_root, sizes[0], sizes))[0], tiny / "one.txt")
+    run_cli(tiny, work / "out", args.batch_size, env)
+    startup = run_cli(tiny, work / "out", args.batch_size, env)
+    log(f"start-up: {startup['wall']:.1f} s wall, flow {startup['flow']} s")
+
+    steps_files = input_files(corpus.subset_folder(text_root, sizes[0], sizes))[:args.step_docs]
+    step_bytes = sum(p.stat().st_size for p in steps_files)
+    steps = time_steps(text_root, steps_files, args.batch_size)
+    step_seconds = sum(steps.values())
+    log(f"steps on {len(steps_files)} documents: {step_seconds:.1f} s")
+
+    naive_files = steps_files[:args.naive_docs]
+    naive_bytes = sum(p.stat().st_size for p in naive_files)
+    import ftfy
+    naive_mbs = naive_bytes / MB / baseline(naive_files, work / "out-naive", args.batch_size, ftfy.fix_text)
+
+    def measure_size(size: int) -> dict:
+        folder = corpus.subset_folder(text_root, size, sizes)
+        files = input_files(folder)
+        floor = baseline(files, work / "out-floor", args.batch_size)
+        log(f"{size}: floor {floor:.1f} CPU s; running textwash")
+        result = run_cli(folder, work / "out", args.batch_size, env)
+        log(f"{size}: {result}")
+        return {"size": size, "bytes": sum(p.stat().st_size for p in files), "floor": floor, **result}
+
+    # The largest size runs last, after the results of the others are written: it is the long one.
+    rows = [measure_size(size) for size in sizes[:2 if len(sizes) > 2 else len(sizes)]]
+    mid = rows[1] if len(rows) > 1 else rows[0]
+    mid_folder = corpus.subset_folder(text_root, mid["size"], sizes)
+    small = run_cli(mid_folder, work / "out", args.small_batch, env)
+    log(f"{mid['size']} in batches of {args.small_batch}: {small}")
+
+    workers = {}
+    if cli_has_option("--workers"):
+        for count in (1, 2):
+            workers[count] = run_cli(mid_folder, work / "out", args.batch_size, env, ["--workers", str(count)])
+            log(f"{mid['size']} with {count} worker(s): {workers[count]}")
+
+    html = None
+    if html_seeds:
+        html_root = work / "corpus-html"
+        corpus.build(html_root, html_seeds, [args.html_docs], mojibake_share=0.0, html_share=1.0)
+        html_files = input_files(html_root)
+        html_bytes = sum(p.stat().st_size for p in html_files)
+        html = {"bytes": html_bytes, "docs": len(html_files), "trafilatura": trafilatura_alone(html_files),
+                **run_cli(html_root, work / "out", args.batch_size, env)}
+        log(f"HTML: {html}")
+
+    measured = dict(info=asdict(info), sizes=sizes, startup=startup, steps=steps, step_bytes=step_bytes,
+                    step_docs=len(steps_files), naive_mbs=naive_mbs, naive_bytes=naive_bytes,
+                    naive_docs=len(naive_files), small=small, workers=workers, html=html,
+                    text_seeds=len(text_seeds), command=" ".join(map(_short_path, sys.argv[1:])),
+                    date=f"{started:%Y-%m-%d %H:%M}")
+
+    def report(rows: list[dict]) -> None:
+        # The raw figures beside the table: --render rewrites the table from them without measuring.
+        args.results.with_suffix(".json").write_text(json.dumps({**measured, "rows": rows}, indent=1))
+        render(args, {**measured, "rows": rows})
+
+    report(rows)
+    log(f"results so far: {args.results}")
+    for size in sizes[2:]:
+        rows.append(measure_size(size))
+        report(rows)
+    if workers and len(rows) > 2:
+        # Worker start-up (a Python process, Prefect, the language model) weighs less on a long run.
+        largest_folder = corpus.subset_folder(text_root, rows[-1]["size"], sizes)
+        measured["workers_largest"] = run_cli(largest_folder, work / "out", args.batch_size, env, ["--workers", "2"])
+        log(f"{rows[-1]['size']} with 2 workers: {measured['workers_largest']}")
+        report(rows)
+    shutil.rmtree(work / "prefect-home", ignore_errors=True)
+    log(f"results: {args.results}")
+    return 0
+
+
+def targets(rows, startup, naive_mbs, small, workers, html, args,
+            workers_largest=None) -> list[tuple[str, str, bool | None]]:
+    """The issue's targets against this run's figures (per core: MB over CPU seconds past start-up)."""
+    largest = rows[-1]
+    mid = rows[1] if len(rows) > 1 else rows[0]
+    per_core = largest["bytes"] / MB / (largest["cpu"] - startup["cpu"])
+    found = [
+        ("plain text ≥ 20 MB/s per core end to end", f"{per_core:.2f} MB per CPU-s at {largest['size']:,} documents",
+         per_core >= 20),
+        ("≥ 8× the naive pipeline", f"{per_core / naive_mbs:.2f}×", per_core / naive_mbs >= 8),
+    ]
+    extra = -(-mid["size"] // args.small_batch) - -(-mid["size"] // args.batch_size)
+    per_batch = (small["cpu"] - mid["cpu"]) / extra * -(-mid["size"] // args.batch_size) / mid["cpu"]
+    found.append((f"per-batch Prefect overhead < 5% of run time at {mid['size']:,} documents",
+                  f"{per_batch:.1%} of CPU time", per_batch < 0.05))
+    if len(rows) > 1:
+        growth = largest["main_mb"] / rows[-2]["main_mb"]
+        found.append((f"peak RSS at {largest['size']:,} ≤ 1.2× at {rows[-2]['size']:,} documents", f"{growth:.2f}×",
+                      growth <= 1.2))
+    if workers:
+        one, two, size = workers[1], workers[2], mid["size"]
+        if workers_largest:
+            one, two, size = largest, workers_largest, largest["size"]
+        speedup = one["flow"] / two["flow"]
+        found.append(("2 workers ≥ 1.7× one", f"{speedup:.2f}× in the flow at {size:,} documents (load "
+                      f"{two['load']:.1f} on {os.cpu_count()} cores)", speedup >= 1.7))
+    else:
+        found.append(("2 workers ≥ 1.7× one", "no --workers option", None))
+    if html:
+        import importlib.util
+        ratio = html["bytes"] / (html["cpu"] - startup["cpu"]) / (html["bytes"] / html["trafilatura"])
+        extracted = importlib.util.find_spec("textwash.extract") is not None
+        found.append(("HTML within 0.8× of trafilatura.extract alone",
+                      f"{ratio:.2f}×" + ("" if extracted else " (no HTML extraction on this branch)"),
+                      ratio >= 0.8 if extracted else None))
+    return found
+
+
+def render(args, measured: dict) -> None:
+    workers = {int(count): run for count, run in measured["workers"].items()}
+    info = corpus.CorpusInfo(**measured["info"])
+    write_results(args, info, measured["rows"], startup=measured["startup"], steps=measured["steps"],
+                  step_bytes=measured["step_bytes"], step_docs=measured["step_docs"], naive_mbs=measured["naive_mbs"],
+                  naive_bytes=measured["naive_bytes"], naive_docs=measured["naive_docs"], small=measured["small"],
+                  workers=workers, html=measured["html"], text_seeds=measured["text_seeds"], command=measured["command"],
+                  date=measured["date"], workers_largest=measured.get("workers_largest"))
+
+
+def write_results(args, info, rows, *, startup, steps, step_bytes, step_docs, naive_mbs, naive_bytes,
+                  naive_docs, small, workers, html, text_seeds, command, date, workers_largest=None) -> None:
+    step_rate = sum(steps.values()) / step_bytes  # CPU seconds per input byte inside the steps
+    out = []
+    add = out.append
+    add("# textwash benchmark\n")
+    add(f"Run {date} UTC on {os.cpu_count()} cores, Python "
+        f"{platform.python_version()}; `bench/run_bench.py {command}`.\n")
+    add(f"Corpus: {info.documents:,} plain-text documents ({info.bytes / MB:,.0f} MB) grown from "
+        f"{text_seeds} seed pages, {info.mojibake / info.documents:.1%} mojibake; every document distinct. Each `textwash run` writes "
+        f"to a fresh output folder with batches of {args.batch_size}.\n")
+    add("## Targets\n")
+    add("| target | measured | met |")
+    add("|---|---|---|")
+    for target, measured, met in targets(rows, startup, naive_mbs, small, workers, html, args, workers_largest):
+        add(f"| {target} | {measured} | {'yes' if met else '**no**' if met is not None else 'n/a'} |")
+    add("")
+    add("## End to end (`textwash run`, plain text)\n")
+    add("| docs | MB | wall s | flow s | CPU s | docs/s | MB/s | MB/s in flow | MB per CPU-s | floor MB per CPU-s "
+        "| × floor | × naive | documents / rejects | peak RSS textwash MB | peak RSS tree MB | load |")
+    add("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for r in rows:
+        mb = r["bytes"] / MB
+        per_cpu = mb / (r["cpu"] - startup["cpu"])
+        floor = mb / r["floor"]
+        add(f"| {r['size']:,} | {mb:,.1f} | {fmt(r['wall'])} | {fmt(r['flow'])} | {fmt(r['cpu'])} "
+            f"| {fmt(r['size'] / r['wall'], 0)} | {fmt(mb / r['wall'], 2)} | {fmt(mb / r['flow'] if r['flow'] else None, 2)} "
+            f"| {fmt(per_cpu, 2)} | {fmt(floor, 0)} | {per_cpu / floor:.3f} | {per_cpu / naive_mbs:.2f} "
+            f"| {r['documents']:,} / {r['rejects']:,} | {fmt(r['main_mb'], 0)} | {fmt(r['tree_mb'], 0)} | {r['load']:.1f} |")
+    add(f"\nWall: the whole command, Prefect start-up included; flow: the flow's own time as the CLI reports it. "
+        f"MB per CPU-s: input MB over the CPU time of the `textwash` process tree less that of a one-document run "
+        f"({startup['cpu']:.1f} s: imports, Prefect's temporary server), the per-core rate whatever else the machine "
+        f"runs (load: 1-minute load average after the run, {os.cpu_count()} cores). Floor: read every input, decode "
+        f"UTF-8 and write the texts to Parquet (zstd) in batches of {args.batch_size}, no cleaning, on the same "
+        f"documents in this run. Naive: the floor plus `ftfy.fix_text` on every document, "
+        f"{naive_mbs:.2f} MB per CPU-s on {naive_docs:,} documents ({naive_bytes / MB:.1f} MB). Peak RSS: the "
+        f"`textwash` process (VmHWM) and the sum over its process tree, Prefect's temporary server included.\n")
+    if len(rows) > 1:
+        growth = rows[-1]["main_mb"] / rows[-2]["main_mb"] if rows[-2]["main_mb"] else None
+        add(f"Peak RSS at {rows[-1]['size']:,} / at {rows[-2]['size']:,} documents: **{fmt(growth, 2)}×** "
+            f"(textwash process).\n")
+
+    add(f"## Time by step (in-process, {step_docs:,} documents, {step_bytes / MB:.1f} MB, no Prefect, CPU time)\n")
+    add("| step | CPU s | share | MB per CPU-s |")
+    add("|---|---:|---:|---:|")
+    total = sum(steps.values())
+    for name, seconds in sorted(steps.items(), key=lambda kv: -kv[1]):
+        add(f"| {name} | {seconds:.2f} | {seconds / total:.1%} | {fmt(step_bytes / MB / seconds if seconds >= 0.01 else None, 1)} |")
+    add(f"| **all steps** | {total:.2f} | 100% | {step_bytes / MB / total:.2f} |\n")
+
+    add("## Prefect's share\n")
+    add("| docs | batches | wall s | flow s | CPU s | start-up CPU s | steps CPU s (estimated) | Prefect CPU s in flow "
+        "| Prefect share of CPU |")
+    add("|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    mid = rows[1] if len(rows) > 1 else rows[0]
+    for r in rows + [{**small, "size": mid["size"], "bytes": mid["bytes"], "batch": args.small_batch}]:
+        batch = r.get("batch", args.batch_size)
+        inside = r["bytes"] * step_rate
+        prefect = r["cpu"] - startup["cpu"] - inside
+        add(f"| {r['size']:,} | {-(-r['size'] // batch)} × {batch} | {fmt(r['wall'])} | {fmt(r['flow'])} | {fmt(r['cpu'])} "
+            f"| {fmt(startup['cpu'])} | {fmt(inside)} | {fmt(prefect)} | {(startup['cpu'] + prefect) / r['cpu']:.1%} |")
+    extra_batches = -(-mid["size"] // args.small_batch) - -(-mid["size"] // args.batch_size)
+    batches = -(-mid["size"] // args.batch_size)
+    per_batch_cpu = (small["cpu"] - mid["cpu"]) / extra_batches
+    per_batch_wall = (small["flow"] - mid["flow"]) / extra_batches if small["flow"] and mid["flow"] else None
+    add(f"\nStart-up, a run over one document: {fmt(startup['wall'])} s wall ({fmt(startup['flow'], 2)} s of it in the "
+        f"flow), {startup['cpu']:.1f} CPU s. Per batch, from {mid['size']:,} documents in batches of {args.small_batch} "
+        f"against {args.batch_size} ({extra_batches} more batches): **{per_batch_cpu * 1000:,.0f} CPU ms** "
+        f"({fmt(per_batch_wall * 1000 if per_batch_wall is not None else None, 0)} ms of flow time) per batch, so "
+        f"**{per_batch_cpu * batches / mid['cpu']:.1%}** of the CPU time of the {mid['size']:,}-document run with "
+        f"{batches} batches ({fmt(per_batch_wall * batches / mid['wall'] * 100 if per_batch_wall is not None else None)}% "
+        f"of its wall time). Steps: the in-process step timing below, scaled by input bytes.\n")
+
+    add("## Workers\n")
+    if workers:
+        one, two = workers[1], workers[2]
+        add("| workers | wall s | flow s | CPU s | docs/s in flow | peak RSS largest process MB | load |")
+        add("|---:|---:|---:|---:|---:|---:|---:|")
+        for count, r in workers.items():
+            add(f"| {count} | {fmt(r['wall'])} | {fmt(r['flow'])} | {fmt(r['cpu'])} "
+                f"| {fmt(mid['size'] / r['flow'] if r['flow'] else None, 0)} "
+                f"| {fmt(max(r['main_mb'], r['largest_child_mb']), 0)} | {r['load']:.1f} |")
+        speedup = one["flow"] / two["flow"] if one["flow"] and two["flow"] else None
+        add(f"\nSpeedup, 2 worker processes against 1, {mid['size']:,} documents: **{fmt(speedup, 2)}×** in the flow, "
+            f"{one['wall'] / two['wall']:.2f}× wall. Only meaningful when the load stays under the core count.\n")
+        if workers_largest:
+            largest, two = rows[-1], workers_largest
+            add(f"{largest['size']:,} documents: 1 worker (the run above) {fmt(largest['flow'])} s in the flow, "
+                f"{fmt(largest['wall'])} s wall; 2 workers {fmt(two['flow'])} s in the flow, {fmt(two['wall'])} s wall, "
+                f"{fmt(two['cpu'])} CPU s, load {two['load']:.1f}: speedup **{largest['flow'] / two['flow']:.2f}×** in the "
+                f"flow, {largest['wall'] / two['wall']:.2f}× wall; peak RSS of the largest process "
+                f"{fmt(max(two['main_mb'], two['largest_child_mb']), 0)} MB.\n")
+    else:
+        add("`textwash run` has no --workers option on this branch: not measured.\n")
+
+    add("## HTML\n")
+    if html:
+        mb = html["bytes"] / MB
+        per_cpu = mb / (html["cpu"] - startup["cpu"])
+        alone = mb / html["trafilatura"]
+        add("| docs | MB | wall s | MB/s | MB per CPU-s | trafilatura.extract alone, MB per CPU-s | ratio | documents / rejects |")
+        add("|---:|---:|---:|---:|---:|---:|---:|---:|")
+        add(f"| {html['docs']:,} | {mb:.1f} | {fmt(html['wall'])} | {mb / html['wall']:.2f} | {per_cpu:.2f} | {alone:.2f} "
+            f"| {per_cpu / alone:.2f} | {html['documents']:,} / {html['rejects']:,} |\n")
+        import importlib.util
+        if importlib.util.find_spec("textwash.extract") is None:
+            add("This textwash has no HTML extraction (no textwash.extract): it cleaned the pages as text, so the "
+                "ratio is not yet the one the HTML target is about.\n")
+    else:
+        add("No HTML seed pages (pass --pages with .html files): not measured.\n")
+    args.results.write_text("\n".join(out) + "\n")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
