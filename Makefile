@@ -49,7 +49,8 @@ bench: setup
 	$(BIN)/python bench/run_bench.py --docs $(N) $(if $(PAGES),--pages $(PAGES))
 
 clean:
-	rm -rf processed/documents processed/rejects processed/_current processed/_versions processed/_staging processed/.lock
+	rm -rf processed/documents processed/rejects processed/_current processed/_versions processed/_staging processed/.lock \
+	  processed/report processed/site-templates.json
 
 # Score the cleaner on a folder of page dumps with ground truth:
 #   make eval EVAL=path/to/articles-dev [SCORER=path/to/score_articles.py] [WITHOUT="region teasers"]
