@@ -8,6 +8,7 @@ input is in documents or rejects exactly once with its current bytes.
 """
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import multiprocessing
 import os
@@ -146,8 +147,9 @@ def test_sigkill_at_random_moments_then_rerun_keeps_every_input_exactly_once(tmp
         version_before = os.readlink(out / CURRENT)
         process = start()
         time.sleep(rng.uniform(0, run_seconds))
-        if process.is_alive():
-            os.kill(process.pid, signal.SIGKILL)
+        with contextlib.suppress(ProcessLookupError):  # it may end between the check and the kill
+            if process.is_alive():
+                os.kill(process.pid, signal.SIGKILL)
         process.join()
         if process.exitcode == -signal.SIGKILL:
             landed[_stage_of_death(out, version_before)] += 1
