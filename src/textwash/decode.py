@@ -13,6 +13,8 @@ from dataclasses import dataclass
 
 import charset_normalizer
 
+from textwash.errors import Rejected
+
 # UTF-32 first: its little-endian BOM begins with UTF-16's.
 _BOMS = (
     (codecs.BOM_UTF32_LE, "utf-32-le"),
@@ -34,13 +36,8 @@ _TIE = 0.005
 _WESTERN_DEFAULTS = ("cp1252", "iso8859_15", "latin_1")
 
 
-class DecodeError(ValueError):
-    """Bytes that cannot become text; `reason` is a short stable code for reject records."""
-
-    def __init__(self, reason: str, detail: str):
-        super().__init__(f"{reason}: {detail}")
-        self.reason = reason
-        self.detail = detail
+class DecodeError(Rejected):
+    """Bytes that cannot become text."""
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from textwash.errors import Rejected
+
 # Content kinds of an item: what the pipeline does with its bytes.
 TEXT = "text"
 HTML = "html"
@@ -56,13 +58,6 @@ class BadItem:
     reason: str
     detail: str
     data: bytes | None = None
-
-
-class _Reject(Exception):
-    def __init__(self, reason: str, detail: str):
-        super().__init__(f"{reason}: {detail}")
-        self.reason = reason
-        self.detail = detail
 
 
 def sidecar_of(path: Path) -> Path:
@@ -107,7 +102,7 @@ def read_items(root: Path, source: str, max_bytes: int) -> Iterator[InputItem | 
             else:
                 data = _read_capped(stream, max_bytes)
                 yield _single(path, source, data, container)
-    except _Reject as exc:
+    except Rejected as exc:
         yield BadItem(source, exc.reason, exc.detail)
     except (EOFError, gzip.BadGzipFile, zlib.error) as exc:
         yield BadItem(source, "truncated-gzip" if isinstance(exc, EOFError) else "bad-gzip", f"{type(exc).__name__}: {exc}")
@@ -167,7 +162,7 @@ def _looks_like_html(head: bytes) -> bool:
 def _read_capped(stream, max_bytes: int) -> bytes:
     data = stream.read(max_bytes + 1)
     if len(data) > max_bytes:
-        raise _Reject("too-large", f"over the {max_bytes}-byte limit")
+        raise Rejected("too-large", f"over the {max_bytes}-byte limit")
     return data
 
 
@@ -182,7 +177,7 @@ def _single(path: Path, source: str, data: bytes, kind: str) -> InputItem:
             url, title = _optional_str(fields, "url"), _optional_str(fields, "title")
             fetched_at = parse_timestamp(fields["fetched_at"]) if fields.get("fetched_at") is not None else None
         except (ValueError, TypeError) as exc:
-            raise _Reject("bad-sidecar", f"{sidecar.name}: {exc}") from None
+            raise Rejected("bad-sidecar", f"{sidecar.name}: {exc}") from None
     return InputItem(source, data, kind, kind, url=url, fetched_at=fetched_at, title=title)
 
 
@@ -283,7 +278,7 @@ def _read_warc_from(raw, source: str, max_bytes: int, marker: bytes) -> Iterator
             continue  # warcinfo, request, metadata records describe the crawl, not documents
         try:
             yield _warc_item(record, item_source, max_bytes)
-        except _Reject as exc:
+        except Rejected as exc:
             yield BadItem(item_source, exc.reason, exc.detail)
         except (ArchiveLoadFailed, ValueError, EOFError, OSError, zlib.error) as exc:
             yield BadItem(item_source, "broken-warc-record", f"{type(exc).__name__}: {exc}")
@@ -308,19 +303,19 @@ def _warc_item(record, source: str, max_bytes: int) -> InputItem:
     http = record.http_headers
     status = http.get_statuscode() if http else None
     if status != "200":
-        raise _Reject("http-status", f"HTTP status {status or 'missing'}")
+        raise Rejected("http-status", f"HTTP status {status or 'missing'}")
     mime = (http.get_header("Content-Type") or "").split(";")[0].strip().lower()
     if mime not in _HTML_MIME:
-        raise _Reject("unsupported-content", f"content type {mime or 'missing'}, not HTML")
+        raise Rejected("unsupported-content", f"content type {mime or 'missing'}, not HTML")
     data = _read_capped(record.content_stream(), max_bytes)
     # Reading to the end lets warcio compare the payload digest; a mismatch raises here.
     record.raw_stream.read()
     if (missing := getattr(record.raw_stream, "limit", 0)) > 0:
-        raise _Reject("broken-warc-record", f"truncated: {missing} bytes short of its Content-Length")
+        raise Rejected("broken-warc-record", f"truncated: {missing} bytes short of its Content-Length")
     date = record.rec_headers.get_header("WARC-Date")
     try:
         fetched_at = parse_timestamp(date) if date else None
     except ValueError:
-        raise _Reject("bad-record", f"WARC-Date {date!r} is not a timestamp") from None
+        raise Rejected("bad-record", f"WARC-Date {date!r} is not a timestamp") from None
     return InputItem(source, data, HTML, "warc/html", url=record.rec_headers.get_header("WARC-Target-URI"), fetched_at=fetched_at)
 

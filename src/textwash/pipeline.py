@@ -20,7 +20,8 @@ from textwash.clean_region import apply_article_region
 from textwash.clean_repeats import apply_repeats
 from textwash.clean_teasers import apply_topic_teasers
 from textwash.clean_templates import TemplateState, apply_site_templates, document_digest, learn, site_of
-from textwash.decode import Decoded, DecodeError, decode
+from textwash.decode import Decoded, decode
+from textwash.errors import Rejected
 from textwash.extract import (
     DEFAULT_TIMEOUT_SECONDS,
     ExtractFailed,
@@ -56,13 +57,6 @@ class BatchResult:
     documents: list[dict] = field(default_factory=list)
     rejects: list[dict] = field(default_factory=list)
     templates: TemplateState = field(default_factory=TemplateState)  # the batch's line counts per site
-
-
-class Rejected(Exception):
-    def __init__(self, reason: str, detail: str):
-        super().__init__(f"{reason}: {detail}")
-        self.reason = reason
-        self.detail = detail
 
 
 # How many of the longest lines decide the language whose stopwords the line layers use.
@@ -125,10 +119,7 @@ class Prepared:
 def prepare(item: InputItem, extractor: HtmlExtractor) -> Prepared:
     """Decode `item`, extract the main text of an HTML page, repair; raises Rejected when the item
     cannot become text. The scraper's title stands in for a page title."""
-    try:
-        decoded = decode(item.data)
-    except DecodeError as exc:
-        raise Rejected(exc.reason, exc.detail) from None
+    decoded = decode(item.data)  # its DecodeError is a Rejected
     text, page_meta = decoded.text, PageMetadata(title=item.title)
     if item.kind == HTML:
         try:
