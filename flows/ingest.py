@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 # Before Prefect is imported: no usage analytics from the local server or client.
@@ -17,9 +17,15 @@ os.environ.setdefault("DO_NOT_TRACK", "1")
 
 from prefect import flow, get_run_logger, task  # noqa: E402
 from prefect.cache_policies import NO_CACHE  # noqa: E402
-from prefect.artifacts import create_link_artifact  # noqa: E402
+from prefect.artifacts import (  # noqa: E402
+    create_link_artifact, create_markdown_artifact, create_progress_artifact, create_table_artifact,
+    update_progress_artifact,
+)
 from prefect.futures import as_completed  # noqa: E402
 from prefect.task_runners import ProcessPoolTaskRunner  # noqa: E402
+from prefect.tasks import exponential_backoff  # noqa: E402
+
+from textwash import storage  # noqa: E402
 
 from textwash.clean_templates import TemplateState  # noqa: E402
 from textwash.dedup import DEFAULT_THRESHOLD  # noqa: E402
@@ -28,10 +34,15 @@ from textwash.pipeline import Settings  # noqa: E402
 from textwash.read import DEFAULT_MAX_BYTES  # noqa: E402
 from textwash.report import write_report  # noqa: E402
 from textwash.runner import (  # noqa: E402
-    DEFAULT_BATCH_SIZE, DEFAULT_MAX_ROWS_PER_FILE, PROCESSED_DATE, RunOptions, commit_run, load_templates,
-    plan_run, save_templates, stage_batch,
+    DEFAULT_BATCH_SIZE, DEFAULT_MAX_ROWS_PER_FILE, PROCESSED_DATE, RunOptions, RunPlan, commit_run,
+    load_templates, plan_run, save_templates, stage_batch,
 )
+from textwash.selection import Selection  # noqa: E402
+from textwash.stats import run_stats  # noqa: E402
 from textwash.write import Dataset  # noqa: E402
+
+# Seconds before the first retry of a batch after an I/O error; doubled for each next one.
+RETRY_BACKOFF_SECONDS = 2
 
 # Called with (documents, rejects) of each finished batch, e.g. by the CLI's progress bar.
 # A module-level hook because flow parameters must be serializable.
@@ -52,9 +63,22 @@ def _tell_listeners(documents: int, rejects: int) -> None:
         listener(documents, rejects)
 
 
+def _io_error(task, task_run, state) -> bool:
+    """Retry a batch only for I/O errors (a flaky share or object store); anything else is a
+    bug that another try would only repeat."""
+    try:
+        state.result()
+    except OSError:
+        return True
+    except Exception:
+        return False
+    return False
+
+
 # NO_CACHE: the inputs are document batches, and hashing them for a cache key costs more than
 # the work while never hitting.
-@task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=2)
+@task(cache_policy=NO_CACHE, retries=3, retry_delay_seconds=exponential_backoff(backoff_factor=RETRY_BACKOFF_SECONDS),
+      retry_jitter_factor=0.5, retry_condition_fn=_io_error)
 def process_and_stage(out: str, run_id: str, raw: str, processed_at: dt.datetime, batch_no: int,
                       sources: list[str], settings: Settings,
                       templates: TemplateState) -> tuple[int, int, TemplateState]:
@@ -68,10 +92,13 @@ def ingest(raw: str = "raw", out: str = "processed", batch_size: int = DEFAULT_B
            max_bytes: int = DEFAULT_MAX_BYTES, rules: str | None = None, reprocess: bool = False,
            drop_duplicates: bool = False, near_duplicate_threshold: float = DEFAULT_THRESHOLD,
            partition_by: str = PROCESSED_DATE, max_rows_per_file: int = DEFAULT_MAX_ROWS_PER_FILE,
-           extract_timeout: float | None = DEFAULT_TIMEOUT_SECONDS, workers: int = 1) -> dict:
-    """Clean the new and changed inputs under `raw` into the Parquet dataset at `out`.
+           extract_timeout: float | None = DEFAULT_TIMEOUT_SECONDS, workers: int = 1,
+           selection: Selection | None = None, commit_every: int | None = None) -> dict:
+    """Clean the new and changed inputs under `raw` into the Parquet dataset at `out` (folders,
+    or URLs such as s3://bucket/prefix: see textwash.storage).
 
     `workers` sets how many batches run at once; run `with_workers(workers)` to give them processes.
+    A backfill passes `selection` (which inputs) and `commit_every` (inputs per committed version).
     """
     if workers < 1:
         raise ValueError("workers must be at least 1")
@@ -81,43 +108,88 @@ def ingest(raw: str = "raw", out: str = "processed", batch_size: int = DEFAULT_B
     options = RunOptions(reprocess=reprocess, drop_duplicates=drop_duplicates,
                          near_duplicate_threshold=near_duplicate_threshold, partition_by=partition_by,
                          max_rows_per_file=max_rows_per_file)
-    with Dataset(Path(out)).locked() as dataset:
-        plan = plan_run(Path(raw), dataset, options)
-        batches = plan.batches(batch_size)
-        logger.info("run %s: %d inputs under %s, %d new or changed, in %d batches",
-                    plan.run_id, plan.inputs, raw, len(plan.todo), len(batches))
+    raw_dir = storage.local_inputs(raw)
+    with Dataset(storage.working_folder(out)).locked() as dataset:
+        if storage.is_remote(out):
+            storage.pull(out, dataset)
+        plan = plan_run(raw_dir, dataset, options, selection.apply if selection else None)
+        parts = plan.parts(commit_every)
+        batch_count = sum(len(part.batches(batch_size)) for part in parts)
+        logger.info("run %s: %d inputs under %s, %d new or changed, in %d batches and %d commits",
+                    plan.run_id, plan.inputs, raw, len(plan.todo), batch_count, len(parts))
         _tell_planned(len(plan.todo))
-        templates = load_templates(dataset)
-        learned = TemplateState()
-        # At most two batches per worker in flight: memory stays flat however many inputs there are.
-        window = 2 * workers
-        pending = iter(enumerate(batches))
-        in_flight = set()
-        while True:
-            for batch_no, batch in pending:
-                in_flight.add(process_and_stage.submit(out, plan.run_id, raw, plan.processed_at, batch_no, batch,
-                                                       settings, templates))
-                if len(in_flight) >= window:
-                    break
-            if not in_flight:
-                break
-            future = next(as_completed(in_flight))
-            in_flight.remove(future)
-            batch_documents, batch_rejects, batch_templates = future.result()
-            learned.merge(batch_templates)
-            _tell_listeners(batch_documents, batch_rejects)
-        summary = commit_run(dataset, plan, options)
+        progress = create_progress_artifact(0.0, key="textwash-progress",
+                                            description=f"Batches done of {batch_count} ({raw} → {out})")
+        summary = {"run_id": plan.run_id, "inputs": plan.inputs, "processed": len(plan.todo),
+                   "unchanged": plan.inputs - len(plan.todo), "documents": 0, "rejects": 0, "duplicates": 0,
+                   "replaced": 0, "reflagged": 0, "files_written": 0, "committed": False, "commits": 0}
+        done = 0
+        committed_runs = set()
+        for part in parts:
+            templates = load_templates(dataset)
+            learned = TemplateState()
+            for batch_templates in _run_batches(part, part.batches(batch_size), str(dataset.out), str(raw_dir),
+                                                settings, templates, workers):
+                learned.merge(batch_templates)
+                done += 1
+                update_progress_artifact(progress, 100.0 * done / batch_count)
+            part_summary = commit_run(dataset, part, options)
+            if part_summary["committed"]:
+                save_templates(dataset, templates, learned)
+                committed_runs.add(part.run_id)
+                summary["committed"] = True
+                summary["commits"] += 1
+                for key in ("documents", "rejects", "duplicates", "replaced", "reflagged", "files_written"):
+                    summary[key] += part_summary[key]
+                if storage.is_remote(out):
+                    storage.publish(dataset, out)
         if summary["committed"]:
-            save_templates(dataset, templates, learned)
-    if summary["committed"]:
-        _publish_report(Path(out), logger)
-    summary["batches"] = len(batches)
+            _publish_report(dataset.out, logger)
+        figures = run_stats(dataset, committed_runs, raw_dir, plan.todo)
+    summary["batches"] = batch_count
     summary["seconds"] = round(time.perf_counter() - started, 3)
-    summary["output"] = str(Path(out).resolve())
+    summary["output"] = out if storage.is_remote(out) else str(Path(out).resolve())
+    _publish_counts(summary, figures)
     logger.info("run %s done: %d processed, %d documents (%d duplicates), %d rejects in %.1f s", plan.run_id,
                 summary["processed"], summary["documents"], summary["duplicates"], summary["rejects"],
                 summary["seconds"])
     return summary
+
+
+def _run_batches(plan: RunPlan, batches: list[list[str]], out: str, raw: str, settings: Settings,
+                 templates: TemplateState, workers: int) -> Iterator[TemplateState]:
+    """Run `batches` of `plan` as tasks, at most two per worker in flight (memory stays flat
+    however many inputs there are); yields each finished batch's site-template counts."""
+    window = 2 * workers
+    pending = iter(enumerate(batches))
+    in_flight = set()
+    while True:
+        for batch_no, batch in pending:
+            in_flight.add(process_and_stage.submit(out, plan.run_id, raw, plan.processed_at, batch_no, batch,
+                                                   settings, templates))
+            if len(in_flight) >= window:
+                break
+        if not in_flight:
+            return
+        future = next(as_completed(in_flight))
+        in_flight.remove(future)
+        batch_documents, batch_rejects, batch_templates = future.result()
+        _tell_listeners(batch_documents, batch_rejects)
+        yield batch_templates
+
+
+def _publish_counts(summary: dict, figures: dict) -> None:
+    """The run's figures as artifacts of its flow run: a table of counts, then the top removal
+    reasons and where the output is."""
+    create_table_artifact(key="textwash-counts", description="What this run did", table=[
+        {"inputs": summary["inputs"], "processed": summary["processed"], "documents": summary["documents"],
+         "rejects": summary["rejects"], "duplicates": summary["duplicates"], "bytes_in": figures["bytes_in"],
+         "bytes_out": figures["bytes_out"], "seconds": summary["seconds"]}])
+    reasons = "\n".join(f"| {reason} | {count} |" for reason, count in figures["removal_reasons"]) or "| (none) | 0 |"
+    create_markdown_artifact(key="textwash-summary", description="Top removal reasons and the output", markdown=(
+        f"## textwash run {summary['run_id']}\n\n"
+        f"Output: `{summary['output']}` ({summary['commits']} versions committed)\n\n"
+        f"| removal reason | spans |\n| --- | --- |\n{reasons}\n"))
 
 
 def _publish_report(out: Path, logger) -> None:
@@ -130,9 +202,13 @@ def _publish_report(out: Path, logger) -> None:
         logger.exception("run report not written; the run's data is committed all the same")
 
 
-def with_workers(workers: int):
-    """The ingest flow with its batches in `workers` processes: the batches are CPU-bound Python,
-    so threads would share one core (the GIL)."""
+def with_workers(workers: int, dask_address: str | None = None):
+    """The ingest flow with its batches on the Dask cluster at `dask_address`, else in `workers`
+    processes: the batches are CPU-bound Python, so threads would share one core (the GIL)."""
+    if dask_address:
+        from prefect_dask import DaskTaskRunner
+
+        return ingest.with_options(task_runner=DaskTaskRunner(address=dask_address))
     if workers == 1:
         return ingest
     return ingest.with_options(task_runner=ProcessPoolTaskRunner(max_workers=workers))

@@ -13,7 +13,8 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections import defaultdict
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from urllib.parse import quote
 
@@ -72,14 +73,29 @@ class RunPlan:
             raise ValueError("batch_size must be at least 1")
         return [self.todo[i:i + batch_size] for i in range(0, len(self.todo), batch_size)]
 
+    def parts(self, inputs_per_commit: int | None) -> list[RunPlan]:
+        """This plan as consecutive plans of at most `inputs_per_commit` inputs, each committed
+        as its own version under its own run id: an interrupted backfill keeps the parts it
+        committed, and the ledger leaves only the rest to the next run. One part when None."""
+        if inputs_per_commit is not None and inputs_per_commit < 1:
+            raise ValueError("inputs_per_commit must be at least 1")
+        if inputs_per_commit is None or len(self.todo) <= inputs_per_commit:
+            return [self]
+        return [replace(self, run_id=new_run_id(self.processed_at), todo=self.todo[i:i + inputs_per_commit])
+                for i in range(0, len(self.todo), inputs_per_commit)]
+
 
 def new_run_id(now: dt.datetime) -> str:
     return f"{now:%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}"
 
 
-def plan_run(raw: Path, dataset: Dataset, options: RunOptions) -> RunPlan:
-    """Which inputs under `raw` this run processes: new, changed, or all with `reprocess`."""
+def plan_run(raw: Path, dataset: Dataset, options: RunOptions,
+             select: Callable[[Path, list[str]], list[str]] | None = None) -> RunPlan:
+    """Which inputs under `raw` this run processes: new, changed, or all with `reprocess`; only
+    among those that `select` (e.g. a backfill's `Selection.apply`) picks, when given."""
     sources = discover(raw)
+    if select is not None:
+        sources = select(raw, sources)
     hashes = {source: file_sha256(raw / source) for source in sources}
     ledger = load_ledger(dataset.committed_file(LEDGER_FILE))
     processed_at = dt.datetime.now(dt.timezone.utc)

@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 import pyarrow.compute as pc
 
 from textwash.ledger import load_ledger
-from textwash.write import LEDGER_FILE, Dataset
+from textwash.write import KINDS, LEDGER_FILE, Dataset
 
 
 def dataset_stats(out: Path, top: int = 10) -> dict:
@@ -25,7 +25,7 @@ def dataset_stats(out: Path, top: int = 10) -> dict:
     exact = sum(1 for original, content in zip(duplicate_of, documents["content_sha256"].to_pylist())
                 if original is not None and content_by_id.get(original) == content)
     flagged = sum(original is not None for original in duplicate_of)
-    reasons = Counter(span["reason"] for spans in documents["removed"].to_pylist() for span in spans or ())
+    reasons = _removal_reasons(documents["removed"])
     return {
         "version": dataset.current.name if dataset.current else None,
         "runs": len({entry.run_id for entry in ledger.values()}),
@@ -41,6 +41,32 @@ def dataset_stats(out: Path, top: int = 10) -> dict:
         "rejects": rejects.num_rows,
         "rejects_by_reason": Counter(rejects["reason"].to_pylist()).most_common(),
     }
+
+
+def run_stats(dataset: Dataset, run_ids: set[str], raw: Path, sources: list[str], top: int = 10) -> dict:
+    """What one flow run did, for its report: bytes of its inputs (`sources` under `raw`) and of
+    the files its runs (`run_ids`) wrote into the committed version, and the top removal reasons
+    of the documents in those files."""
+    written = {kind: [relative for relative in dataset.files(kind)
+                      if any(relative.name.startswith(f"part-{run_id}-") for run_id in run_ids)]
+               for kind in KINDS}
+    removed = [dataset.read_file("documents", relative, ["removed"])["removed"] for relative in written["documents"]]
+    return {
+        "bytes_in": sum(_size(raw / source) for source in sources),
+        "bytes_out": sum(_size(dataset.current / kind / relative) for kind in KINDS for relative in written[kind]),
+        "removal_reasons": sum((_removal_reasons(column) for column in removed), Counter()).most_common(top),
+    }
+
+
+def _removal_reasons(removed) -> Counter:
+    return Counter(span["reason"] for spans in removed.to_pylist() for span in spans or ())
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:  # an input gone since planning: its reject says so
+        return 0
 
 
 def _site(url: str | None, publisher: str | None) -> str | None:
