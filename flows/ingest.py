@@ -108,10 +108,7 @@ def ingest(raw: str = "raw", out: str = "processed", batch_size: int = DEFAULT_B
     options = RunOptions(reprocess=reprocess, drop_duplicates=drop_duplicates,
                          near_duplicate_threshold=near_duplicate_threshold, partition_by=partition_by,
                          max_rows_per_file=max_rows_per_file)
-    raw_dir = storage.local_inputs(raw)
-    with Dataset(storage.working_folder(out)).locked() as dataset:
-        if storage.is_remote(out):
-            storage.pull(out, dataset)
+    with storage.open_locations(raw, out) as (raw_dir, dataset):
         plan = plan_run(raw_dir, dataset, options, selection.apply if selection else None)
         parts = plan.parts(commit_every)
         batch_count = sum(len(part.batches(batch_size)) for part in parts)

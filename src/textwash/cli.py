@@ -14,31 +14,125 @@ from textwash.dedup import DEFAULT_THRESHOLD
 from textwash.extract import DEFAULT_TIMEOUT_SECONDS
 from textwash.read import DEFAULT_MAX_BYTES
 from textwash.runner import DEFAULT_MAX_ROWS_PER_FILE, PROCESSED_DATE
+from textwash.selection import FETCHED_AT
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
 console = Console()
 
 
+# Options that `run` and `backfill` share.
+Out = Annotated[str, typer.Option("--out", "-o", help="Output folder (documents/ and rejects/), or a URL such as s3://bucket/prefix.")]
+BatchSize = Annotated[int, typer.Option(min=1, help="Documents per Prefect task.")]
+MaxBytes = Annotated[int, typer.Option(min=1, help="Documents larger than this (after decompression) become rejects.")]
+ExtractTimeout = Annotated[float, typer.Option(min=0, help="Seconds one HTML page may take to extract before it becomes a reject (0: no cap).")]
+Rules = Annotated[Optional[Path], typer.Option(help="A boilerplate rules file instead of the packaged one.")]
+Reprocess = Annotated[bool, typer.Option("--reprocess", help="Process every input, not only new or changed ones.")]
+DropDuplicates = Annotated[bool, typer.Option("--drop-duplicates", help="Keep duplicates out of documents (they become rejects with reason 'duplicate').")]
+NearDuplicateThreshold = Annotated[float, typer.Option(min=0.01, max=1.0, help="Estimated Jaccard similarity of word shingles from which a document is a near-duplicate.")]
+PartitionBy = Annotated[str, typer.Option(help=f"Hive partition key: {PROCESSED_DATE} or a document column.")]
+MaxRowsPerFile = Annotated[int, typer.Option(min=1, help="Rows per Parquet file at most.")]
+Workers = Annotated[int, typer.Option(min=1, help="Worker processes for the batches (1: in this process); with --dask-address, the cluster's workers (two batches each in flight).")]
+DaskAddress = Annotated[Optional[str], typer.Option(help="Run the batches on the Dask cluster at this scheduler address (tcp://host:8786).")]
+
+
 @app.command()
 def run(
-    raw: Annotated[Path, typer.Argument(help="Folder of raw inputs.")] = Path("raw"),
-    out: Annotated[Path, typer.Option("--out", "-o", help="Output folder (documents/ and rejects/).")] = Path("processed"),
-    batch_size: Annotated[int, typer.Option(min=1, help="Documents per Prefect task.")] = 500,
-    max_bytes: Annotated[int, typer.Option(min=1, help="Documents larger than this (after decompression) become rejects.")] = DEFAULT_MAX_BYTES,
-    extract_timeout: Annotated[float, typer.Option(min=0, help="Seconds one HTML page may take to extract before it becomes a reject (0: no cap).")] = DEFAULT_TIMEOUT_SECONDS,
-    rules: Annotated[Optional[Path], typer.Option(help="A boilerplate rules file instead of the packaged one.")] = None,
-    reprocess: Annotated[bool, typer.Option("--reprocess", help="Process every input, not only new or changed ones.")] = False,
-    drop_duplicates: Annotated[bool, typer.Option("--drop-duplicates", help="Keep duplicates out of documents (they become rejects with reason 'duplicate').")] = False,
-    near_duplicate_threshold: Annotated[float, typer.Option(min=0.01, max=1.0, help="Estimated Jaccard similarity of word shingles from which a document is a near-duplicate.")] = DEFAULT_THRESHOLD,
-    partition_by: Annotated[str, typer.Option(help=f"Hive partition key: {PROCESSED_DATE} or a document column.")] = PROCESSED_DATE,
-    max_rows_per_file: Annotated[int, typer.Option(min=1, help="Rows per Parquet file at most.")] = DEFAULT_MAX_ROWS_PER_FILE,
-    workers: Annotated[int, typer.Option(min=1, help="Worker processes for the batches (1: in this process).")] = 1,
+    raw: Annotated[str, typer.Argument(help="Folder of raw inputs, or a URL such as s3://bucket/raw.")] = "raw",
+    out: Out = "processed",
+    batch_size: BatchSize = 500,
+    max_bytes: MaxBytes = DEFAULT_MAX_BYTES,
+    extract_timeout: ExtractTimeout = DEFAULT_TIMEOUT_SECONDS,
+    rules: Rules = None,
+    reprocess: Reprocess = False,
+    drop_duplicates: DropDuplicates = False,
+    near_duplicate_threshold: NearDuplicateThreshold = DEFAULT_THRESHOLD,
+    partition_by: PartitionBy = PROCESSED_DATE,
+    max_rows_per_file: MaxRowsPerFile = DEFAULT_MAX_ROWS_PER_FILE,
+    workers: Workers = 1,
+    dask_address: DaskAddress = None,
 ) -> None:
     """Clean the new and changed inputs under RAW into the Parquet dataset at --out, as a Prefect flow run."""
-    if not raw.is_dir():
+    _run_flow(raw, out, workers, dask_address, batch_size=batch_size, max_bytes=max_bytes,
+              rules=str(rules) if rules else None, reprocess=reprocess, drop_duplicates=drop_duplicates,
+              near_duplicate_threshold=near_duplicate_threshold, partition_by=partition_by,
+              max_rows_per_file=max_rows_per_file, extract_timeout=extract_timeout or None)
+
+
+@app.command()
+def backfill(
+    raw: Annotated[str, typer.Argument(help="Folder of raw inputs, or a URL such as s3://bucket/raw.")] = "raw",
+    out: Out = "processed",
+    since: Annotated[Optional[str], typer.Option(help="Only inputs dated at or after this (YYYY-MM-DD or ISO 8601; UTC unless a zone is given).")] = None,
+    until: Annotated[Optional[str], typer.Option(help="Only inputs dated before this.")] = None,
+    by: Annotated[str, typer.Option(help="The date --since/--until compare: fetched_at (of any document in the file) or mtime (the file's).")] = FETCHED_AT,
+    glob: Annotated[Optional[str], typer.Option(help="Only inputs whose path under RAW matches this pattern ('*' crosses folders).")] = None,
+    list_file: Annotated[Optional[Path], typer.Option("--list", help="Only the inputs named in this file, one path under RAW a line.")] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Print the inputs that would run and how, and run nothing.")] = False,
+    commit_every: Annotated[int, typer.Option(min=1, help="Inputs per committed version: an interrupted backfill keeps what it committed, and a rerun does the rest.")] = 5000,
+    batch_size: BatchSize = 500,
+    max_bytes: MaxBytes = DEFAULT_MAX_BYTES,
+    extract_timeout: ExtractTimeout = DEFAULT_TIMEOUT_SECONDS,
+    rules: Rules = None,
+    reprocess: Reprocess = False,
+    drop_duplicates: DropDuplicates = False,
+    near_duplicate_threshold: NearDuplicateThreshold = DEFAULT_THRESHOLD,
+    partition_by: PartitionBy = PROCESSED_DATE,
+    max_rows_per_file: MaxRowsPerFile = DEFAULT_MAX_ROWS_PER_FILE,
+    workers: Workers = 1,
+    dask_address: DaskAddress = None,
+) -> None:
+    """Run the ingest flow over a chosen part of RAW: a date range, a glob, a list of inputs."""
+    from textwash.formats import parse_timestamp
+    from textwash.selection import DATE_FIELDS, Selection, read_list_file
+
+    try:
+        selection = Selection(since=parse_timestamp(since) if since else None,
+                              until=parse_timestamp(until) if until else None, by=by, glob=glob,
+                              names=read_list_file(list_file) if list_file else None, max_bytes=max_bytes)
+    except (ValueError, OSError) as exc:
+        raise typer.BadParameter(f"{exc} (dates: YYYY-MM-DD or ISO 8601; --by: {' or '.join(DATE_FIELDS)})") from None
+    if dry_run:
+        _print_backfill_plan(raw, out, selection, reprocess, batch_size, commit_every)
+        return
+    _run_flow(raw, out, workers, dask_address, selection=selection, commit_every=commit_every,
+              batch_size=batch_size, max_bytes=max_bytes, rules=str(rules) if rules else None,
+              reprocess=reprocess, drop_duplicates=drop_duplicates,
+              near_duplicate_threshold=near_duplicate_threshold, partition_by=partition_by,
+              max_rows_per_file=max_rows_per_file, extract_timeout=extract_timeout or None)
+
+
+def _print_backfill_plan(raw: str, out: str, selection, reprocess: bool, batch_size: int, commit_every: int) -> None:
+    """What a backfill would run: each input it would process, one a line, then the counts."""
+    from textwash import storage
+    from textwash.runner import RunOptions, plan_run
+
+    _require_raw(raw)
+    with storage.open_locations(raw, out, read_only=True) as (raw_dir, dataset):
+        try:
+            plan = plan_run(raw_dir, dataset, RunOptions(reprocess=reprocess), selection.apply)
+        except ValueError as exc:
+            raise typer.BadParameter(str(exc), param_hint="--list") from None
+    for source in plan.todo:
+        print(source)
+    parts = plan.parts(commit_every)
+    console.print(f"dry run: {plan.inputs} inputs selected under {raw}: {len(plan.todo)} would run, "
+                  f"{plan.inputs - len(plan.todo)} unchanged; "
+                  f"{sum(len(part.batches(batch_size)) for part in parts)} batches, {len(parts) if plan.todo else 0} "
+                  f"commits into {out}", highlight=False)
+
+
+def _require_raw(raw: str) -> None:
+    from textwash.storage import is_remote
+
+    if not is_remote(raw) and not Path(raw).is_dir():
         raise typer.BadParameter(f"{raw} is not a folder", param_hint="RAW")
+
+
+def _run_flow(raw: str, out: str, workers: int, dask_address: str | None, **parameters) -> None:
+    """Run the ingest flow with a progress bar, and print what it did."""
+    _require_raw(raw)
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
-    from textwash_flows import ingest as ingest_module  # Prefect loads only for this command
+    from textwash_flows import ingest as ingest_module  # Prefect loads only for the commands that run it
 
     with Progress(
         TextColumn("[bold]cleaning"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[counts]}"),
@@ -59,11 +153,7 @@ def run(
         ingest_module.plan_listeners.append(planned)
         ingest_module.batch_listeners.append(advance)
         try:
-            summary = ingest_module.with_workers(workers)(
-                raw=str(raw), out=str(out), batch_size=batch_size, max_bytes=max_bytes,
-                rules=str(rules) if rules else None, reprocess=reprocess, drop_duplicates=drop_duplicates,
-                near_duplicate_threshold=near_duplicate_threshold, partition_by=partition_by,
-                max_rows_per_file=max_rows_per_file, extract_timeout=extract_timeout or None, workers=workers)
+            summary = ingest_module.with_workers(workers, dask_address)(raw=raw, out=out, workers=workers, **parameters)
         finally:
             ingest_module.plan_listeners.remove(planned)
             ingest_module.batch_listeners.remove(advance)
@@ -72,7 +162,8 @@ def run(
         f"{summary['documents']} documents ({summary['duplicates']} duplicates), {summary['rejects']} rejects"
     )
     console.print(
-        f"{summary['replaced']} older records replaced in {summary['seconds']:.1f} s → {summary['output']}"
+        f"{summary['replaced']} older records replaced in {summary['seconds']:.1f} s, "
+        f"{summary['commits']} versions committed → {summary['output']}"
         if summary["committed"] else f"nothing new: {summary['output']} unchanged"
     )
 

@@ -19,6 +19,8 @@ import hashlib
 import json
 import os
 import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -51,6 +53,21 @@ def local_inputs(raw: str) -> Path:
 def working_folder(out: str) -> Path:
     """The local folder the dataset engine works in for the output location `out`."""
     return cache_folder(out) / "dataset" if is_remote(out) else Path(out)
+
+
+@contextmanager
+def open_locations(raw: str, out: str, read_only: bool = False) -> Iterator[tuple[Path, Dataset]]:
+    """The local folder of the inputs at `raw` and the dataset for `out`, its committed version
+    pulled when `out` is remote; under the run lock unless `read_only` (a local dataset is then
+    read as it is: a committed version never changes)."""
+    raw_dir = local_inputs(raw)
+    if read_only and not is_remote(out):
+        yield raw_dir, Dataset(Path(out))
+        return
+    with Dataset(working_folder(out)).locked() as dataset:
+        if is_remote(out):
+            pull(out, dataset)
+        yield raw_dir, dataset
 
 
 def mirror_inputs(url: str, cache: Path) -> Path:
