@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import unicodedata
 from pathlib import Path
 
@@ -45,3 +46,20 @@ def prefect_harness(tmp_path_factory):
 
     with prefect_test_harness(server_startup_timeout=120):
         yield
+
+
+@pytest.fixture
+def dated_raw(tmp_path, sample_paths) -> Path:
+    """Five text dumps (two with sidecars giving their fetch time) and a JSONL dump of two
+    articles fetched in March 2024."""
+    root = tmp_path / "raw"
+    root.mkdir()
+    for path in sample_paths:
+        shutil.copy(path, root / path.name)
+    for path, fetched in ((sample_paths[0], "2024-01-10T08:00:00Z"), (sample_paths[1], "2024-03-05T12:00:00Z")):
+        (root / path.name).with_suffix(".json").write_text(json.dumps({"fetched_at": fetched}))
+    (root / "dumps").mkdir()
+    lines = [{"text": sample_paths[2].read_text(encoding="utf-8"), "fetched_at": "2024-03-01T00:00:00Z"},
+             {"text": sample_paths[3].read_text(encoding="utf-8"), "fetched_at": 1711000000}]  # 2024-03-21
+    (root / "dumps" / "march.jsonl").write_text("".join(json.dumps(line) + "\n" for line in lines))
+    return root

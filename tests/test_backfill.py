@@ -3,8 +3,6 @@ interruption, retries of I/O errors, and the run's Prefect artifacts."""
 import datetime as dt
 import json
 import os
-import shutil
-from pathlib import Path
 
 import duckdb
 import pytest
@@ -21,27 +19,8 @@ UTC = dt.timezone.utc
 MARCH = {"since": dt.datetime(2024, 3, 1, tzinfo=UTC), "until": dt.datetime(2024, 4, 1, tzinfo=UTC)}
 
 
-def make_raw(root: Path, sample_paths: list[Path]) -> Path:
-    """Five text dumps (two with sidecars giving their fetch time) and a JSONL dump of two
-    articles fetched in March 2024."""
-    root.mkdir(parents=True, exist_ok=True)
-    for path in sample_paths:
-        shutil.copy(path, root / path.name)
-    for path, fetched in ((sample_paths[0], "2024-01-10T08:00:00Z"), (sample_paths[1], "2024-03-05T12:00:00Z")):
-        (root / path.name).with_suffix(".json").write_text(json.dumps({"fetched_at": fetched}))
-    (root / "dumps").mkdir()
-    lines = [{"text": sample_paths[2].read_text(encoding="utf-8"), "fetched_at": "2024-03-01T00:00:00Z"},
-             {"text": sample_paths[3].read_text(encoding="utf-8"), "fetched_at": 1711000000}]  # 2024-03-21
-    (root / "dumps" / "march.jsonl").write_text("".join(json.dumps(line) + "\n" for line in lines))
-    return root
-
-
-@pytest.fixture
-def raw(tmp_path, sample_paths) -> Path:
-    return make_raw(tmp_path / "raw", sample_paths)
-
-
-def test_fetched_at_range_picks_files_with_a_document_in_it(raw, sample_paths):
+def test_fetched_at_range_picks_files_with_a_document_in_it(dated_raw, sample_paths):
+    raw = dated_raw
     chosen = Selection(**MARCH).apply(raw, discover(raw))
     assert chosen == [sample_paths[1].name, "dumps/march.jsonl"]
     # The range is half open: a fetch at `until` is outside.
@@ -50,7 +29,8 @@ def test_fetched_at_range_picks_files_with_a_document_in_it(raw, sample_paths):
     assert Selection(until=dt.datetime(2024, 3, 1, tzinfo=UTC)).apply(raw, discover(raw)) == [sample_paths[0].name]
 
 
-def test_mtime_glob_and_list_select(raw, sample_paths, tmp_path):
+def test_mtime_glob_and_list_select(dated_raw, sample_paths, tmp_path):
+    raw = dated_raw
     old = dt.datetime(2020, 6, 1, tzinfo=UTC).timestamp()
     os.utime(raw / sample_paths[4].name, (old, old))
     sources = discover(raw)
@@ -64,7 +44,8 @@ def test_mtime_glob_and_list_select(raw, sample_paths, tmp_path):
     assert Selection(names=names, glob="*.txt").apply(raw, sources) == [sample_paths[3].name]
 
 
-def test_selection_refuses_what_it_cannot_do(raw):
+def test_selection_refuses_what_it_cannot_do(dated_raw):
+    raw = dated_raw
     with pytest.raises(ValueError, match="1 listed inputs are not under"):
         Selection(names=frozenset({"dumps/march.jsonl", "gone.txt"})).apply(raw, discover(raw))
     with pytest.raises(ValueError, match="time zone"):
@@ -75,7 +56,8 @@ def test_selection_refuses_what_it_cannot_do(raw):
         Selection(by="published")
 
 
-def test_plan_parts_split_the_work_under_their_own_run_ids(raw, tmp_path):
+def test_plan_parts_split_the_work_under_their_own_run_ids(dated_raw, tmp_path):
+    raw = dated_raw
     plan = plan_run(raw, Dataset(tmp_path / "out"), RunOptions())
     parts = plan.parts(4)
     assert [part.todo for part in parts] == [plan.todo[:4], plan.todo[4:]]
@@ -84,7 +66,8 @@ def test_plan_parts_split_the_work_under_their_own_run_ids(raw, tmp_path):
 
 
 @pytest.mark.flow
-def test_dry_run_prints_what_would_run_and_writes_nothing(prefect_harness, raw, sample_paths, tmp_path):
+def test_dry_run_prints_what_would_run_and_writes_nothing(prefect_harness, dated_raw, sample_paths, tmp_path):
+    raw = dated_raw
     out = tmp_path / "out"
     result = CliRunner().invoke(app, ["backfill", str(raw), "--out", str(out), "--since", "2024-03-01",
                                       "--until", "2024-04-01", "--dry-run", "--commit-every", "1"],
@@ -96,7 +79,8 @@ def test_dry_run_prints_what_would_run_and_writes_nothing(prefect_harness, raw, 
 
 
 @pytest.mark.flow
-def test_backfill_runs_the_selection_then_the_rest(prefect_harness, raw, sample_paths, tmp_path):
+def test_backfill_runs_the_selection_then_the_rest(prefect_harness, dated_raw, sample_paths, tmp_path):
+    raw = dated_raw
     out = tmp_path / "out"
     result = CliRunner().invoke(app, ["backfill", str(raw), "--out", str(out), "--since", "2024-03-01",
                                       "--until", "2024-04-01"])
@@ -112,10 +96,11 @@ def test_backfill_runs_the_selection_then_the_rest(prefect_harness, raw, sample_
 
 
 @pytest.mark.flow
-def test_interrupted_backfill_keeps_its_commits_and_the_rerun_does_the_rest(prefect_harness, raw, tmp_path,
+def test_interrupted_backfill_keeps_its_commits_and_the_rerun_does_the_rest(prefect_harness, dated_raw, tmp_path,
                                                                             monkeypatch):
     from textwash_flows import ingest as ingest_module
 
+    raw = dated_raw
     out = tmp_path / "out"
     real = ingest_module.stage_batch
     calls = []
@@ -145,9 +130,10 @@ def test_interrupted_backfill_keeps_its_commits_and_the_rerun_does_the_rest(pref
 
 
 @pytest.mark.flow
-def test_batches_retry_io_errors_with_backoff(prefect_harness, raw, tmp_path, monkeypatch):
+def test_batches_retry_io_errors_with_backoff(prefect_harness, dated_raw, tmp_path, monkeypatch):
     from textwash_flows import ingest as ingest_module
 
+    raw = dated_raw
     real = ingest_module.stage_batch
     calls = []
 
@@ -164,12 +150,13 @@ def test_batches_retry_io_errors_with_backoff(prefect_harness, raw, tmp_path, mo
 
 
 @pytest.mark.flow
-def test_run_publishes_progress_counts_and_summary_artifacts(prefect_harness, raw, tmp_path):
+def test_run_publishes_progress_counts_and_summary_artifacts(prefect_harness, dated_raw, tmp_path):
     from prefect.client.orchestration import get_client
     from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterFlowRunId
 
     from textwash_flows import ingest as ingest_module
 
+    raw = dated_raw
     out = tmp_path / "out"
     state = ingest_module.ingest(raw=str(raw), out=str(out), batch_size=2, return_state=True)
     summary = state.result()

@@ -1,0 +1,57 @@
+"""Scale-out: the batch tasks on a Dask cluster give the same records as the default runner."""
+import os
+import time
+
+import psutil
+import pytest
+from typer.testing import CliRunner
+
+from textwash.cli import app
+from textwash.write import Dataset
+
+pytestmark = pytest.mark.flow
+
+# Columns that differ between any two runs: when, and the ids derived from nothing else.
+RUN_COLUMNS = ["processed_at"]
+
+
+def records(out) -> dict[str, list[dict]]:
+    dataset = Dataset(out)
+    return {kind: sorted((dict(row, **{c: None for c in RUN_COLUMNS}) for row in dataset.read(kind).to_pylist()),
+                         key=lambda row: row["source"])
+            for kind in ("documents", "rejects")}
+
+
+def test_two_dask_workers_give_the_records_of_the_default_runner(prefect_harness, tmp_path, dated_raw, monkeypatch):
+    from distributed import LocalCluster
+    from prefect.settings import PREFECT_API_URL
+
+    raw = dated_raw
+    (raw / "empty.txt").write_bytes(b"")
+    started = time.perf_counter()
+    # The workers' task runs report to the test's Prefect server.
+    monkeypatch.setenv("PREFECT_API_URL", PREFECT_API_URL.value())
+    cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
+                           dashboard_address=None)
+    try:
+        worker_pids = []
+        with cluster.get_client() as client:
+            worker_pids = list(client.run(os.getpid).values())
+        assert len(worker_pids) == 2
+        result = CliRunner().invoke(app, ["run", str(raw), "--out", str(tmp_path / "dask"), "--batch-size", "2",
+                                          "--dask-address", cluster.scheduler_address, "--workers", "2"])
+        assert result.exit_code == 0, result.output
+    finally:
+        cluster.close()
+    deadline = time.monotonic() + 30
+    while any(psutil.pid_exists(pid) and psutil.Process(pid).status() != psutil.STATUS_ZOMBIE for pid in worker_pids):
+        assert time.monotonic() < deadline, "Dask workers still running after the cluster closed"
+        time.sleep(0.2)
+    dask_seconds = time.perf_counter() - started
+
+    result = CliRunner().invoke(app, ["run", str(raw), "--out", str(tmp_path / "default"), "--batch-size", "2"])
+    assert result.exit_code == 0, result.output
+    on_dask, by_default = records(tmp_path / "dask"), records(tmp_path / "default")
+    assert len(on_dask["documents"]) == 7 and [r["reason"] for r in on_dask["rejects"]] == ["empty"]
+    assert on_dask == by_default
+    print(f"dask run with a 2-worker cluster: {dask_seconds:.1f} s")
