@@ -169,6 +169,22 @@ def _run_flow(raw: str, out: str, workers: int, dask_address: str | None, **para
 
 
 @app.command()
+def serve(
+    config: Annotated[Path, typer.Option(help="The prefect.yaml whose deployments to serve.")] = Path("prefect.yaml"),
+    raw: Annotated[Optional[str], typer.Option(help="Raw location instead of the one in the config.")] = None,
+    out: Annotated[Optional[str], typer.Option("--out", "-o", help="Output location instead of the one in the config.")] = None,
+) -> None:
+    """Serve the ingest deployment (prefect.yaml: parameters, cron schedule) from this process until stopped.
+
+    Needs a Prefect server (PREFECT_API_URL), e.g. `prefect server start` on this machine."""
+    if not config.is_file():
+        raise typer.BadParameter(f"{config} is not a file", param_hint="--config")
+    from textwash_flows.serve import serve_config  # Prefect loads only for the commands that run it
+
+    serve_config(config, {key: value for key, value in (("raw", raw), ("out", out)) if value is not None})
+
+
+@app.command()
 def compact(
     dataset: Annotated[Path, typer.Argument(help="The output folder of `textwash run`.")] = Path("processed"),
     max_rows_per_file: Annotated[int, typer.Option(min=1, help="Rows per Parquet file at most.")] = DEFAULT_MAX_ROWS_PER_FILE,
