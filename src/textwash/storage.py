@@ -159,9 +159,14 @@ def publish(dataset: Dataset, url: str) -> bool:
             fs.put_file(str(path), f"{target}/{relative}")
     if (dataset.out / TEMPLATES_FILE).exists():
         fs.put_file(str(dataset.out / TEMPLATES_FILE), f"{root}/{TEMPLATES_FILE}")
-    fs.pipe_file(f"{root}/{CURRENT}", current.name.encode())  # the commit
+    _point_at(fs, root, current.name)
     _drop_old_versions(fs, root, current.name, published)
     return True
+
+
+def _point_at(fs, root: str, version: str) -> None:
+    """Write `_current`: the commit at the output location, after every file of `version`."""
+    fs.pipe_file(f"{root}/{CURRENT}", version.encode())
 
 
 def _drop_old_versions(fs, root: str, current: str, previous: str | None) -> None:
