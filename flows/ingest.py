@@ -66,13 +66,7 @@ def _tell_listeners(documents: int, rejects: int) -> None:
 def _io_error(task, task_run, state) -> bool:
     """Retry a batch only for I/O errors (a flaky share or object store); anything else is a
     bug that another try would only repeat."""
-    try:
-        state.result()
-    except OSError:
-        return True
-    except Exception:
-        return False
-    return False
+    return isinstance(state.result(raise_on_failure=False), OSError)
 
 
 # NO_CACHE: the inputs are document batches, and hashing them for a cache key costs more than

@@ -1,4 +1,5 @@
 """Raw and output locations on S3, against moto's S3 server on 127.0.0.1 (started and stopped here)."""
+import os
 import socket
 
 import pyarrow.dataset as ds
@@ -85,3 +86,29 @@ def test_s3_raw_and_output_across_machines_and_a_crash_before_the_pointer(prefec
     third = ingest(raw=raw, out=out, batch_size=2)
     assert (third["processed"], third["committed"]) == (0, False)
 
+
+
+def test_mirror_downloads_only_what_changed_and_drops_what_is_gone(tmp_path):
+    remote = tmp_path / "bucket"
+    (remote / "site").mkdir(parents=True)
+    (remote / "site" / "a.txt").write_text("first a")
+    (remote / "b.txt").write_text("b")
+    url = remote.as_uri()
+    local = storage.mirror_inputs(url, tmp_path / "cache")
+    assert sorted(p.relative_to(local).as_posix() for p in local.rglob("*") if p.is_file()) == ["b.txt", "site/a.txt"]
+    (remote / "site" / "a.txt").write_text("second a, longer")
+    (remote / "b.txt").unlink()
+    (remote / "c.txt").write_text("c")
+    storage.mirror_inputs(url, tmp_path / "cache")
+    assert (local / "site" / "a.txt").read_text() == "second a, longer"
+    assert not (local / "b.txt").exists() and (local / "c.txt").read_text() == "c"
+    # A new modification time fetches a file again (a new local file); an untouched one stays.
+    inodes = {name: (local / name).stat().st_ino for name in ("site/a.txt", "c.txt")}
+    os.utime(remote / "c.txt", (1e9, 1e9))
+    storage.mirror_inputs(url, tmp_path / "cache")
+    assert (local / "site" / "a.txt").stat().st_ino == inodes["site/a.txt"]
+    assert (local / "c.txt").stat().st_ino != inodes["c.txt"]
+
+def test_locations_are_urls_or_folders():
+    assert storage.is_remote("s3://bucket/raw") and storage.is_remote("file:///data/raw")
+    assert not storage.is_remote("raw") and not storage.is_remote("/data/raw") and not storage.is_remote("C:/raw")

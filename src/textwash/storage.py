@@ -34,9 +34,9 @@ CACHE_ENV = "TEXTWASH_CACHE"
 
 
 def is_remote(location: str) -> bool:
-    """Whether `location` is a URL of a filesystem other than the local one."""
-    scheme = urlsplit(str(location)).scheme
-    return len(scheme) > 1 and scheme != "file"  # one letter: a Windows drive
+    """Whether `location` is a URL (s3://, file://, ...) rather than a folder path: it is then
+    worked on through a local copy, as object storage must be."""
+    return len(urlsplit(str(location)).scheme) > 1  # one letter: a Windows drive
 
 
 def cache_folder(location: str) -> Path:
