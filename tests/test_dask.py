@@ -22,15 +22,12 @@ def records(out) -> dict[str, list[dict]]:
             for kind in ("documents", "rejects")}
 
 
-def test_two_dask_workers_give_the_records_of_the_default_runner(prefect_harness, tmp_path, dated_raw, monkeypatch):
+def test_two_dask_workers_give_the_records_of_the_default_runner(prefect_harness, tmp_path, dated_raw):
     from distributed import LocalCluster
-    from prefect.settings import PREFECT_API_URL
 
     raw = dated_raw
     (raw / "empty.txt").write_bytes(b"")
     started = time.perf_counter()
-    # The workers' task runs report to the test's Prefect server.
-    monkeypatch.setenv("PREFECT_API_URL", PREFECT_API_URL.value())
     cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
                            dashboard_address=None)
     try:
