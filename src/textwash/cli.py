@@ -1,6 +1,7 @@
 """The `textwash` command: run the ingest flow, and read, compact and count what it wrote."""
 from __future__ import annotations
 
+import inspect
 import os
 import textwrap
 from pathlib import Path
@@ -52,10 +53,7 @@ def run(
     dask_address: DaskAddress = None,
 ) -> None:
     """Clean the new and changed inputs under RAW into the Parquet dataset at --out, as a Prefect flow run."""
-    _run_flow(raw, out, workers, dask_address, batch_size=batch_size, max_bytes=max_bytes,
-              rules=str(rules) if rules else None, reprocess=reprocess, drop_duplicates=drop_duplicates,
-              near_duplicate_threshold=near_duplicate_threshold, partition_by=partition_by,
-              max_rows_per_file=max_rows_per_file, extract_timeout=extract_timeout or None)
+    _run_flow(**locals())  # each option is a flow parameter or picks the task runner
 
 
 @app.command()
@@ -94,11 +92,8 @@ def backfill(
     if dry_run:
         _print_backfill_plan(raw, out, selection, reprocess, batch_size, commit_every)
         return
-    _run_flow(raw, out, workers, dask_address, selection=selection, commit_every=commit_every,
-              batch_size=batch_size, max_bytes=max_bytes, rules=str(rules) if rules else None,
-              reprocess=reprocess, drop_duplicates=drop_duplicates,
-              near_duplicate_threshold=near_duplicate_threshold, partition_by=partition_by,
-              max_rows_per_file=max_rows_per_file, extract_timeout=extract_timeout or None)
+    run_options = {name: value for name, value in locals().items() if name in inspect.signature(run).parameters}
+    _run_flow(selection=selection, commit_every=commit_every, **run_options)
 
 
 def _print_backfill_plan(raw: str, out: str, selection, reprocess: bool, batch_size: int, commit_every: int) -> None:
@@ -128,9 +123,11 @@ def _require_raw(raw: str) -> None:
         raise typer.BadParameter(f"{raw} is not a folder", param_hint="RAW")
 
 
-def _run_flow(raw: str, out: str, workers: int, dask_address: str | None, **parameters) -> None:
+def _run_flow(raw: str, out: str, workers: int, dask_address: str | None, rules: Path | None,
+              extract_timeout: float, **parameters) -> None:
     """Run the ingest flow with a progress bar, and print what it did."""
     _require_raw(raw)
+    parameters.update(rules=str(rules) if rules else None, extract_timeout=extract_timeout or None)
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
     from textwash_flows import ingest as ingest_module  # Prefect loads only for the commands that run it
 
