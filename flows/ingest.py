@@ -109,7 +109,7 @@ def ingest(raw: str = "raw", out: str = "processed", batch_size: int = DEFAULT_B
         logger.info("run %s: %d inputs under %s, %d new or changed, in %d batches and %d commits",
                     plan.run_id, plan.inputs, raw, len(plan.todo), batch_count, len(parts))
         _tell_planned(len(plan.todo))
-        progress = create_progress_artifact(0.0, key="textwash-progress",
+        progress = create_progress_artifact(0.0 if batch_count else 100.0, key="textwash-progress",
                                             description=f"Batches done of {batch_count} ({raw} → {out})")
         summary = {"run_id": plan.run_id, "inputs": plan.inputs, "processed": len(plan.todo),
                    "unchanged": plan.inputs - len(plan.todo), "documents": 0, "rejects": 0, "duplicates": 0,

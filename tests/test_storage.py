@@ -81,10 +81,16 @@ def test_s3_raw_and_output_across_machines_and_a_crash_before_the_pointer(prefec
     assert documents(s3, out) == sorted(first_documents + ["late.txt"])
     assert documents(s3, out, "00000001") == first_documents  # kept a version longer for readers
 
-    # Back on the first machine: its copy is behind, so it pulls version 2 and has nothing to do.
+    # Back on the first machine: its copy is behind, so it pulls version 2 and does only what is new.
     monkeypatch.setenv(storage.CACHE_ENV, str(tmp_path / "machine-a"))
+    s3.pipe_file(f"{raw}/later.txt".removeprefix("s3://"), b"Later still.\n\n" + b"Another paragraph of its own here.\n" * 5)
     third = ingest(raw=raw, out=out, batch_size=2)
-    assert (third["processed"], third["committed"]) == (0, False)
+    assert (third["processed"], third["documents"]) == (1, 1)
+    assert documents(s3, out) == sorted(first_documents + ["late.txt", "later.txt"])
+    # The version before the current one stays for readers; older ones go.
+    s3.invalidate_cache()
+    assert sorted(path.rsplit("/", 1)[-1] for path in s3.ls(f"{out}/_versions".removeprefix("s3://"))) == [
+        "00000002", "00000003"]
 
 
 
