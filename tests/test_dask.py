@@ -11,7 +11,7 @@ from textwash.write import Dataset
 
 pytestmark = pytest.mark.flow
 
-# Columns that differ between any two runs: when, and the ids derived from nothing else.
+# Columns that differ between any two runs of the same inputs.
 RUN_COLUMNS = ["processed_at"]
 
 
@@ -30,14 +30,17 @@ def test_two_dask_workers_give_the_records_of_the_default_runner(prefect_harness
     started = time.perf_counter()
     cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
                            dashboard_address=None)
+    worker_pids = []
     try:
-        worker_pids = []
         with cluster.get_client() as client:
             worker_pids = list(client.run(os.getpid).values())
-        assert len(worker_pids) == 2
-        result = CliRunner().invoke(app, ["run", str(raw), "--out", str(tmp_path / "dask"), "--batch-size", "2",
-                                          "--dask-address", cluster.scheduler_address, "--workers", "2"])
-        assert result.exit_code == 0, result.output
+            assert len(worker_pids) == 2
+            result = CliRunner().invoke(app, ["run", str(raw), "--out", str(tmp_path / "dask"), "--batch-size", "2",
+                                              "--dask-address", cluster.scheduler_address, "--workers", "2"])
+            assert result.exit_code == 0, result.output
+            # Every batch ran on the cluster: 8 inputs in batches of 2.
+            executed = client.run(lambda dask_worker: dask_worker.state.executed_count)
+            assert sum(executed.values()) == 4, executed
     finally:
         cluster.close()
     deadline = time.monotonic() + 30
