@@ -114,6 +114,7 @@ def test_mirror_downloads_only_what_changed_and_drops_what_is_gone(tmp_path):
     storage.mirror_inputs(url, tmp_path / "cache")
     assert (local / "site" / "a.txt").stat().st_ino == inodes["site/a.txt"]
     assert (local / "c.txt").stat().st_ino != inodes["c.txt"]
+    assert (local / "c.txt").stat().st_mtime == 1e9  # the remote time, for backfills --by mtime
 
 def test_locations_are_urls_or_folders():
     assert storage.is_remote("s3://bucket/raw") and storage.is_remote("file:///data/raw")

@@ -15,6 +15,7 @@ so scheduling must not start two runs on one output at once.
 """
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import os
@@ -86,6 +87,9 @@ def mirror_inputs(url: str, cache: Path) -> Path:
         target.parent.mkdir(parents=True, exist_ok=True)
         partial = target.with_name(f".{target.name}.part")
         fs.get_file(f"{root}/{relative}", str(partial))
+        modified = _modified(info)
+        if modified is not None:  # so that a backfill --by mtime sees the remote file's time
+            os.utime(partial, (modified, modified))
         os.replace(partial, target)
         manifest[relative] = tag
     for relative in set(manifest) - set(listing):
@@ -102,6 +106,14 @@ def _filesystem(url: str) -> tuple[fsspec.AbstractFileSystem, str]:
     fs, root = fsspec.core.url_to_fs(url)
     fs.invalidate_cache()
     return fs, root.rstrip("/")
+
+
+def _modified(info: dict) -> float | None:
+    """A remote file's modification time in Unix seconds, when its filesystem tells."""
+    moment = info.get("mtime") or info.get("LastModified") or info.get("last_modified")
+    if isinstance(moment, dt.datetime):
+        return moment.timestamp()
+    return float(moment) if isinstance(moment, (int, float)) else None
 
 
 def _tag(info: dict) -> str:
