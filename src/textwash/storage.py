@@ -119,7 +119,7 @@ def _modified(info: dict) -> float | None:
 def _tag(info: dict) -> str:
     """What tells one remote file's content from another's without reading it."""
     etag = info.get("ETag") or info.get("etag")
-    return str(etag) if etag else f"{info.get('size')}:{info.get('mtime') or info.get('LastModified') or info.get('created')}"
+    return str(etag) if etag else f"{info.get('size')}:{_modified(info)}"
 
 
 def remote_version(url: str) -> str | None:
