@@ -176,3 +176,40 @@ def test_run_publishes_progress_counts_and_summary_artifacts(prefect_harness, da
     top_reason = duckdb.sql(f"select r.reason from (select unnest(removed) as r from read_parquet("
                             f"'{out}/documents/**/*.parquet')) group by 1 order by count(*) desc, 1 limit 1").fetchall()[0][0]
     assert f"| {top_reason} |" in markdown and str(out.resolve()) in markdown
+
+
+@pytest.mark.flow
+def test_backfill_killed_after_two_commits_resumes_from_the_ledger(prefect_harness, dated_raw, tmp_path):
+    import signal
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    from prefect.settings import PREFECT_API_URL
+
+    from textwash_flows import ingest as ingest_module
+
+    raw, out = dated_raw, tmp_path / "out"
+    for copy in range(8):  # more inputs, so the kill lands well before the end
+        (raw / f"copy-{copy}.txt").write_text(f"Copy {copy}.\n\n" + "A paragraph of plain text for this copy.\n" * 4)
+    total = len(discover(raw))
+    env = dict(os.environ, PREFECT_API_URL=PREFECT_API_URL.value())  # the session's server: no start-up
+    backfill = subprocess.Popen([str(Path(sys.executable).parent / "textwash"), "backfill", str(raw), "--out", str(out),
+                                 "--commit-every", "1", "--batch-size", "1"], env=env, start_new_session=True,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 120
+    while Dataset(out).current is None or Dataset(out).current.name < "00000002":
+        assert backfill.poll() is None and time.monotonic() < deadline, "the backfill ended before two commits"
+        time.sleep(0.02)
+    os.killpg(backfill.pid, signal.SIGKILL)
+    backfill.wait(timeout=10)
+    done = load_ledger(Dataset(out).committed_file(LEDGER_FILE))
+    assert 2 <= len(done) < total
+
+    summary = ingest_module.ingest(raw=str(raw), out=str(out), batch_size=1, commit_every=1)
+    assert (summary["processed"], summary["unchanged"]) == (total - len(done), len(done))
+    assert sorted(load_ledger(Dataset(out).committed_file(LEDGER_FILE))) == discover(raw)
+    records = [source for kind in ("documents", "rejects")
+               for source in Dataset(out).read(kind, ["source"])["source"].to_pylist()]
+    assert len(records) == len(set(records)) == total + 1  # each input once; the JSONL dump holds two documents
