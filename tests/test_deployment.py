@@ -73,22 +73,20 @@ def test_served_deployment_runs_on_a_real_server(tmp_path, dated_raw):
         serve = subprocess.Popen([str(BIN / "textwash"), "serve", "--config", str(ROOT / "prefect.yaml")],
                                  env=client_env, stdout=logs["serve"], stderr=subprocess.STDOUT, start_new_session=True)
 
-        def deployed() -> bool:
-            inspect = subprocess.run([str(BIN / "prefect"), "deployment", "inspect", DEPLOYMENT], env=client_env,
-                                     capture_output=True, text=True)
-            return inspect.returncode == 0
-        wait_until(deployed, 90, "deployment", [server, serve])
-        inspect = subprocess.run([str(BIN / "prefect"), "deployment", "inspect", DEPLOYMENT], env=client_env,
-                                 capture_output=True, text=True, check=True).stdout
+        def prefect(*args: str) -> subprocess.CompletedProcess:
+            return subprocess.run([str(BIN / "prefect"), *args], env=client_env, capture_output=True, text=True,
+                                  timeout=240)
+
+        wait_until(lambda: prefect("deployment", "inspect", DEPLOYMENT).returncode == 0, 90, "deployment",
+                   [server, serve])
+        inspect = prefect("deployment", "inspect", DEPLOYMENT).stdout
         schedule = yaml.safe_load((ROOT / "prefect.yaml").read_text())["deployments"][0]["schedules"][0]
         assert schedule["cron"] in inspect and schedule["timezone"] in inspect
 
-        triggered = subprocess.run(
-            [str(BIN / "prefect"), "deployment", "run", DEPLOYMENT, "--param", f"raw={dated_raw}",
-             "--param", f"out={out}", "--watch", "--watch-timeout", "180"],
-            env=client_env, capture_output=True, text=True, timeout=240)
-        assert triggered.returncode == 0, triggered.stdout + triggered.stderr
-        assert "Completed" in triggered.stdout + triggered.stderr
+        triggered = prefect("deployment", "run", DEPLOYMENT, "--param", f"raw={dated_raw}", "--param", f"out={out}",
+                            "--watch", "--watch-timeout", "180")
+        assert triggered.returncode == 0 and "Completed" in triggered.stdout + triggered.stderr, (
+            triggered.stdout + triggered.stderr)
     finally:
         for process in (serve, server):
             if process is not None:
