@@ -12,6 +12,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from textwash.dedup import DEFAULT_THRESHOLD
 from textwash.extract import DEFAULT_TIMEOUT_SECONDS
+from textwash.pipeline import DEFAULT_MAX_HTML_DEPTH, DEFAULT_MAX_LINE_CHARS, DEFAULT_MAX_RATIO
 from textwash.read import DEFAULT_MAX_BYTES
 from textwash.runner import DEFAULT_MAX_ROWS_PER_FILE, PROCESSED_DATE
 
@@ -33,6 +34,10 @@ def run(
     partition_by: Annotated[str, typer.Option(help=f"Hive partition key: {PROCESSED_DATE} or a document column.")] = PROCESSED_DATE,
     max_rows_per_file: Annotated[int, typer.Option(min=1, help="Rows per Parquet file at most.")] = DEFAULT_MAX_ROWS_PER_FILE,
     workers: Annotated[int, typer.Option(min=1, help="Worker processes for the batches (1: in this process).")] = 1,
+    max_ratio: Annotated[float, typer.Option(min=1, help="Decompressed bytes per compressed byte at most; past it a gzip file is a 'compression-ratio' reject.")] = DEFAULT_MAX_RATIO,
+    max_line_chars: Annotated[int, typer.Option(min=1, help="A document with a longer line is a 'line-too-long' reject.")] = DEFAULT_MAX_LINE_CHARS,
+    max_html_depth: Annotated[int, typer.Option(min=1, help="An HTML page nesting elements deeper is an 'html-too-deep' reject.")] = DEFAULT_MAX_HTML_DEPTH,
+    strip_nul: Annotated[bool, typer.Option("--strip-nul", help="Strip NUL characters (a recorded cut) instead of rejecting the document ('nul-bytes').")] = False,
 ) -> None:
     """Clean the new and changed inputs under RAW into the Parquet dataset at --out, as a Prefect flow run."""
     if not raw.is_dir():
@@ -63,7 +68,8 @@ def run(
                 raw=str(raw), out=str(out), batch_size=batch_size, max_bytes=max_bytes,
                 rules=str(rules) if rules else None, reprocess=reprocess, drop_duplicates=drop_duplicates,
                 near_duplicate_threshold=near_duplicate_threshold, partition_by=partition_by,
-                max_rows_per_file=max_rows_per_file, extract_timeout=extract_timeout or None, workers=workers)
+                max_rows_per_file=max_rows_per_file, extract_timeout=extract_timeout or None, workers=workers,
+                max_ratio=max_ratio, max_line_chars=max_line_chars, max_html_depth=max_html_depth, strip_nul=strip_nul)
         finally:
             ingest_module.plan_listeners.remove(planned)
             ingest_module.batch_listeners.remove(advance)
