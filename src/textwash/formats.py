@@ -147,7 +147,10 @@ def parse_timestamp(value) -> dt.datetime:
     if isinstance(value, bool):
         raise ValueError(f"{value!r} is not a timestamp")
     if isinstance(value, (int, float)):
-        return dt.datetime.fromtimestamp(value, dt.timezone.utc)
+        try:
+            return dt.datetime.fromtimestamp(value, dt.timezone.utc)
+        except (OverflowError, OSError) as exc:  # NaN, 1e300, years past 9999
+            raise ValueError(f"{value!r} is not a timestamp ({exc})") from None
     if not isinstance(value, str):
         raise ValueError(f"{value!r} is not a timestamp")
     parsed = dt.datetime.fromisoformat(value.strip())
@@ -348,8 +351,8 @@ def _read_warc_from(raw, source: str, max_bytes: int, marker: bytes, max_ratio: 
     """Records from the stream's position on; returns where to resume after broken framing, or
     None at the end of the file."""
     from warcio.archiveiterator import ArchiveIterator
-    from warcio.exceptions import ArchiveLoadFailed
 
+    begin = raw.tell()
     records = ArchiveIterator(raw, check_digests="raise")
     while True:
         try:
@@ -358,8 +361,10 @@ def _read_warc_from(raw, source: str, max_bytes: int, marker: bytes, max_ratio: 
             return None
         except Rejected:
             raise
-        except (ArchiveLoadFailed, ValueError, EOFError, zlib.error) as exc:
-            broken_at = records.offset  # the end of the last record read whole
+        except Exception as exc:  # warcio on damaged bytes: ArchiveLoadFailed, ValueError, and its own bugs
+            # The end of the last record read whole (warcio's offset can come out below where it began:
+            # resuming never goes back, or a damaged file would be read round and round).
+            broken_at = max(records.offset, begin)
             yield BadItem(f"{source}#offset-{broken_at}", "broken-warc-record", f"{type(exc).__name__}: {exc}")
             return _next_record_start(raw, broken_at + 1, marker)
         if size is not None and (record.length or 0) > max_ratio * max(size, 1):
@@ -383,7 +388,7 @@ def _read_warc_from(raw, source: str, max_bytes: int, marker: bytes, max_ratio: 
             yield _warc_item(record, item_source, max_bytes)
         except Rejected as exc:
             yield BadItem(item_source, exc.reason, exc.detail)
-        except (ArchiveLoadFailed, ValueError, EOFError, OSError, zlib.error) as exc:
+        except Exception as exc:  # as above, while reading the payload
             yield BadItem(item_source, "broken-warc-record", f"{type(exc).__name__}: {exc}")
 
 
