@@ -70,6 +70,9 @@ def run(
                 near_duplicate_threshold=near_duplicate_threshold, partition_by=partition_by,
                 max_rows_per_file=max_rows_per_file, extract_timeout=extract_timeout or None, workers=workers,
                 max_ratio=max_ratio, max_line_chars=max_line_chars, max_html_depth=max_html_depth, strip_nul=strip_nul)
+        except OSError as exc:  # a full disk, an unwritable folder: the commit never happened
+            console.print(f"[red]run failed:[/] {exc}. {out} is as it was before this run; rerun to complete it.")
+            raise typer.Exit(1) from None
         finally:
             ingest_module.plan_listeners.remove(planned)
             ingest_module.batch_listeners.remove(advance)

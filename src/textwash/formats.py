@@ -295,13 +295,20 @@ def _read_jsonl(stream, source: str, max_bytes: int) -> Iterator[InputItem | Bad
 
 
 def _capped_lines(stream, max_bytes: int) -> Iterator[bytes | None]:
-    """The lines of `stream`; None for a line over `max_bytes`, whose rest is skipped unread."""
+    """The lines of `stream`; None for a line over `max_bytes`, whose rest is skipped unread.
+    Read in chunks, so that a ratio cap stops a bomb inside one line early."""
     while True:
-        line = stream.readline(max_bytes + 1)
+        parts, size = [], 0
+        while size <= max_bytes and (part := stream.readline(min(_CHUNK, max_bytes + 1 - size))):
+            parts.append(part)
+            size += len(part)
+            if part.endswith(b"\n"):
+                break
+        line = b"".join(parts)
         if not line:
             return
-        if len(line) > max_bytes and not line.endswith(b"\n"):
-            while (rest := stream.readline(1 << 20)) and not rest.endswith(b"\n"):
+        if size > max_bytes and not line.endswith(b"\n"):
+            while (rest := stream.readline(_CHUNK)) and not rest.endswith(b"\n"):
                 pass
             yield None
             continue
