@@ -23,7 +23,10 @@ import pytest
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
+from typer.testing import CliRunner
+
 from conftest import DATA
+from textwash.cli import app
 from textwash.formats import read_items
 from textwash.ledger import load_ledger
 from textwash.pipeline import Settings, process_batch
@@ -297,14 +300,14 @@ def restore(out: Path, backup: Path) -> None:
     shutil.copytree(backup, out, symlinks=True)
 
 
-def intercept(monkeypatch, module, name: str, fail_at: int | None = None, error: int = errno.ENOSPC) -> list:
-    """Record the calls of module.name (their first two arguments); the `fail_at`-th raises
-    OSError(error), as a full (ENOSPC) or read-only (EACCES) disk does."""
+def intercept(monkeypatch, module, name: str, fail_from: int | None = None, error: int = errno.ENOSPC) -> list:
+    """Record the calls of module.name (their first two arguments); from the `fail_from`-th on they
+    raise OSError(error), as a full (ENOSPC) or read-only (EACCES) disk does until it is fixed."""
     real, calls = getattr(module, name), []
 
     def wrapper(*args, **kwargs):
         calls.append(args[:2])
-        if len(calls) == fail_at:
+        if fail_from is not None and len(calls) >= fail_from:
             raise OSError(error, os.strerror(error))
         return real(*args, **kwargs)
 
@@ -379,6 +382,32 @@ def test_a_disk_that_really_fills_up_mid_run(second_run, small_disk):
     filler.unlink()
     summary = run_pipeline(raw, out, FAST)
     assert summary["committed"] and "new.txt" in Dataset(out).read("documents", ["source"])["source"].to_pylist()
+
+
+# --- through the CLI and the flow -------------------------------------------------------------
+
+@pytest.mark.flow
+def test_the_cli_passes_the_limits_on_and_reports_a_full_disk_cleanly(prefect_harness, tmp_path, monkeypatch):
+    raw, out = tmp_path / "raw", tmp_path / "out"
+    raw.mkdir()
+    (raw / "long.txt").write_text(ARTICLE + "\n" + "word " * 400, encoding="utf-8")
+    (raw / "deep.html").write_text(deep_page(30), encoding="utf-8")
+    (raw / "nul.txt").write_text(ARTICLE.replace("\n", "\x00\n", 1), encoding="utf-8")
+    (raw / "packed.txt.gz").write_bytes(gzip.compress(((ARTICLE + "\n") * 20).encode()))
+    limits = ["--max-line-chars", "1000", "--max-html-depth", "20", "--max-ratio", "5", "--strip-nul",
+              "--extract-timeout", "0"]
+    result = CliRunner().invoke(app, ["run", str(raw), "--out", str(out), *limits])
+    assert result.exit_code == 0, result.output
+    rejects = {row["source"]: row["reason"] for row in Dataset(out).read("rejects").to_pylist()}
+    assert rejects == {"long.txt": "line-too-long", "deep.html": "html-too-deep", "packed.txt.gz": "compression-ratio"}
+    assert Dataset(out).read("documents", ["source"])["source"].to_pylist() == ["nul.txt"]
+    before = dataset_state(out)
+    (raw / "more.txt").write_text(ARTICLE, encoding="utf-8")
+    intercept(monkeypatch, pq, "write_table", fail_from=1)  # past the task's retries too
+    result = CliRunner().invoke(app, ["run", str(raw), "--out", str(out)], env={"COLUMNS": "300"})
+    assert result.exit_code == 1
+    assert "run failed: [Errno 28] No space left on device" in result.output and "as it was before" in result.output
+    assert dataset_state(out) == before
 
 
 # --- fuzz ---------------------------------------------------------------------------------------
