@@ -320,8 +320,9 @@ def intercept(monkeypatch, module, name: str, fail_from: int | None = None, erro
 SEAMS = [(pq, "write_table"), (os, "replace"), (os, "symlink")]
 
 
-@pytest.mark.parametrize("error", [errno.ENOSPC, errno.EACCES])
-@pytest.mark.parametrize("module, name", SEAMS, ids=[name for _, name in SEAMS])
+@pytest.mark.parametrize("module, name, error", [(module, name, errno.ENOSPC) for module, name in SEAMS]
+                         + [(pq, "write_table", errno.EACCES)],
+                         ids=[f"{name}-ENOSPC" for _, name in SEAMS] + ["write_table-EACCES"])
 def test_a_disk_fault_at_any_write_fails_the_run_and_leaves_the_dataset_as_it_was(second_run, monkeypatch,
                                                                                    module, name, error):
     raw, out, backup = second_run
