@@ -182,6 +182,8 @@ def process_prepared(prepared: Prepared, processed_at: dt.datetime, rules: RuleS
     if not text:
         removed = len(page.removed())
         raise Rejected("no-article-text", f"all {removed} non-blank lines were removed as boilerplate or metadata")
+    if not WORD.search(text):
+        raise Rejected("no-article-text", f"what is left holds no word: {text[:40]!r}")
     return build_document(
         source=item.source,
         source_sha256=sha256_hex(item.data),
