@@ -20,10 +20,9 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
+from typer.testing import CliRunner
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
-
-from typer.testing import CliRunner
 
 from conftest import DATA
 from textwash.cli import app
