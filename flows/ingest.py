@@ -30,7 +30,7 @@ from textwash import storage  # noqa: E402
 from textwash.clean_templates import TemplateState  # noqa: E402
 from textwash.dedup import DEFAULT_THRESHOLD  # noqa: E402
 from textwash.extract import DEFAULT_TIMEOUT_SECONDS  # noqa: E402
-from textwash.pipeline import Settings  # noqa: E402
+from textwash.pipeline import DEFAULT_MAX_HTML_DEPTH, DEFAULT_MAX_LINE_CHARS, DEFAULT_MAX_RATIO, Settings  # noqa: E402
 from textwash.read import DEFAULT_MAX_BYTES  # noqa: E402
 from textwash.report import write_report  # noqa: E402
 from textwash.runner import (  # noqa: E402
@@ -87,6 +87,8 @@ def ingest(raw: str = "raw", out: str = "processed", batch_size: int = DEFAULT_B
            drop_duplicates: bool = False, near_duplicate_threshold: float = DEFAULT_THRESHOLD,
            partition_by: str = PROCESSED_DATE, max_rows_per_file: int = DEFAULT_MAX_ROWS_PER_FILE,
            extract_timeout: float | None = DEFAULT_TIMEOUT_SECONDS, workers: int = 1,
+           max_ratio: float = DEFAULT_MAX_RATIO, max_line_chars: int = DEFAULT_MAX_LINE_CHARS,
+           max_html_depth: int = DEFAULT_MAX_HTML_DEPTH, strip_nul: bool = False,
            selection: Selection | None = None, commit_every: int | None = None) -> dict:
     """Clean the new and changed inputs under `raw` into the Parquet dataset at `out` (folders,
     or URLs such as s3://bucket/prefix: see textwash.storage).
@@ -98,7 +100,8 @@ def ingest(raw: str = "raw", out: str = "processed", batch_size: int = DEFAULT_B
         raise ValueError("workers must be at least 1")
     logger = get_run_logger()
     started = time.perf_counter()
-    settings = Settings(max_bytes=max_bytes, rules_path=rules, extract_timeout=extract_timeout)
+    settings = Settings(max_bytes=max_bytes, rules_path=rules, extract_timeout=extract_timeout, max_ratio=max_ratio,
+                        max_line_chars=max_line_chars, max_html_depth=max_html_depth, strip_nul=strip_nul)
     options = RunOptions(reprocess=reprocess, drop_duplicates=drop_duplicates,
                          near_duplicate_threshold=near_duplicate_threshold, partition_by=partition_by,
                          max_rows_per_file=max_rows_per_file)

@@ -2,15 +2,22 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import unicodedata
 from pathlib import Path
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 
 DATA = Path(__file__).parent / "data"
 SAMPLES = DATA / "samples"
+
+# Property tests: few examples in the everyday run, many on demand (HYPOTHESIS_PROFILE=thorough).
+hypothesis_settings.register_profile("default", max_examples=40, deadline=None)
+hypothesis_settings.register_profile("thorough", max_examples=2000, deadline=None)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 _TYPOGRAPHY = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"',
                              "\u2013": "-", "\u2014": "-", "\u00a0": " "})
@@ -36,8 +43,6 @@ def seeds() -> dict:
 @pytest.fixture(scope="session")
 def prefect_harness(tmp_path_factory):
     """One temporary Prefect server and home for every flow test of the session."""
-    import os
-
     home = tmp_path_factory.mktemp("prefect-home")
     os.environ["PREFECT_HOME"] = str(home)
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")

@@ -13,6 +13,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from textwash.dedup import DEFAULT_THRESHOLD
 from textwash.extract import DEFAULT_TIMEOUT_SECONDS
+from textwash.pipeline import DEFAULT_MAX_HTML_DEPTH, DEFAULT_MAX_LINE_CHARS, DEFAULT_MAX_RATIO
 from textwash.read import DEFAULT_MAX_BYTES
 from textwash.runner import DEFAULT_MAX_ROWS_PER_FILE, PROCESSED_DATE
 from textwash.selection import FETCHED_AT
@@ -34,6 +35,10 @@ PartitionBy = Annotated[str, typer.Option(help=f"Hive partition key: {PROCESSED_
 MaxRowsPerFile = Annotated[int, typer.Option(min=1, help="Rows per Parquet file at most.")]
 Workers = Annotated[int, typer.Option(min=1, help="Worker processes for the batches (1: in this process); with --dask-address, the cluster's workers (two batches each in flight).")]
 DaskAddress = Annotated[Optional[str], typer.Option(help="Run the batches on the Dask cluster at this scheduler address (tcp://host:8786).")]
+MaxRatio = Annotated[float, typer.Option(min=1, help="Decompressed bytes per compressed byte at most; past it a gzip file is a 'compression-ratio' reject.")]
+MaxLineChars = Annotated[int, typer.Option(min=1, help="A document with a longer line is a 'line-too-long' reject.")]
+MaxHtmlDepth = Annotated[int, typer.Option(min=1, help="An HTML page nesting elements deeper is an 'html-too-deep' reject.")]
+StripNul = Annotated[bool, typer.Option("--strip-nul", help="Strip NUL characters (a recorded cut) instead of rejecting the document ('nul-bytes').")]
 
 
 @app.command()
@@ -51,6 +56,10 @@ def run(
     max_rows_per_file: MaxRowsPerFile = DEFAULT_MAX_ROWS_PER_FILE,
     workers: Workers = 1,
     dask_address: DaskAddress = None,
+    max_ratio: MaxRatio = DEFAULT_MAX_RATIO,
+    max_line_chars: MaxLineChars = DEFAULT_MAX_LINE_CHARS,
+    max_html_depth: MaxHtmlDepth = DEFAULT_MAX_HTML_DEPTH,
+    strip_nul: StripNul = False,
 ) -> None:
     """Clean the new and changed inputs under RAW into the Parquet dataset at --out, as a Prefect flow run."""
     _run_flow(**locals())  # each option is a flow parameter or picks the task runner
@@ -78,6 +87,10 @@ def backfill(
     max_rows_per_file: MaxRowsPerFile = DEFAULT_MAX_ROWS_PER_FILE,
     workers: Workers = 1,
     dask_address: DaskAddress = None,
+    max_ratio: MaxRatio = DEFAULT_MAX_RATIO,
+    max_line_chars: MaxLineChars = DEFAULT_MAX_LINE_CHARS,
+    max_html_depth: MaxHtmlDepth = DEFAULT_MAX_HTML_DEPTH,
+    strip_nul: StripNul = False,
 ) -> None:
     """Run the ingest flow over a chosen part of RAW: a date range, a glob, a list of inputs."""
     from textwash.formats import parse_timestamp
@@ -151,6 +164,9 @@ def _run_flow(raw: str, out: str, workers: int, dask_address: str | None, rules:
         ingest_module.batch_listeners.append(advance)
         try:
             summary = ingest_module.with_workers(workers, dask_address)(raw=raw, out=out, workers=workers, **parameters)
+        except OSError as exc:  # a full disk, an unwritable folder: the commit never happened
+            console.print(f"[red]run failed:[/] {exc}. {out} is as it was before this run; rerun to complete it.")
+            raise typer.Exit(1) from None
         finally:
             ingest_module.plan_listeners.remove(planned)
             ingest_module.batch_listeners.remove(advance)

@@ -23,8 +23,10 @@ _BOMS = (
     (codecs.BOM_UTF16_LE, "utf-16-le"),
     (codecs.BOM_UTF16_BE, "utf-16-be"),
 )
-# Control bytes other than tab, LF, FF and CR: text files almost never hold them.
-_CONTROL_BYTES = re.compile(rb"[\x00-\x08\x0b\x0e-\x1f\x7f]")
+# Control bytes other than NUL, tab, LF, FF and CR: text files almost never hold them.
+_CONTROL_BYTES = re.compile(rb"[\x01-\x08\x0b\x0e-\x1f\x7f]")
+# Binary formats are full of NUL bytes; a few in text are for the pipeline's NUL policy to judge.
+_MAX_NUL_BYTES = 0.01
 _LINE_ENDS = re.compile(r"\r\n?")
 # Share of characters that may be unprintable in text we accept as decoded.
 _MAX_UNPRINTABLE = 0.01
@@ -58,7 +60,7 @@ def decode(data: bytes) -> Decoded:
                 raise DecodeError("undecodable", f"invalid {encoding} after its byte-order mark: {exc.reason}") from None
             return _finish(text, encoding)
     sample = data[:_SNIFF_BYTES]
-    if b"\x00" in sample:
+    if sample.count(0) > max(2, _MAX_NUL_BYTES * len(sample)):
         raise DecodeError("binary", "NUL bytes and no byte-order mark")
     if len(_CONTROL_BYTES.findall(sample)) > max(2, _MAX_CONTROL_BYTES * len(sample)):
         raise DecodeError("binary", "control bytes that text does not contain")

@@ -13,6 +13,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import multiprocessing.connection
+import re
 import subprocess
 import sys
 from dataclasses import dataclass, field
@@ -44,6 +45,49 @@ _EXTRACT_OPTIONS = dict(
 SHORT_TEXT_CHARS = 1500
 MIN_SHARE_OF_RECALL = 0.5
 _RECALL_OPTIONS = dict(_EXTRACT_OPTIONS, favor_precision=False, favor_recall=True)
+
+
+# lxml's HTML parser (libxml2) gives up on elements nested about 256 deep and hands trafilatura
+# a page without text; a pre-scan turns such a page into a reject that says why.
+DEFAULT_MAX_HTML_DEPTH = 256
+_TAG = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9:-]*)[^<>]*?(/?)>")
+# Elements that never hold others, and those a parser closes by itself when the next one opens:
+# they add no depth (counting unclosed <p> and <li> would take a sloppy page for a deep one).
+_FLAT = frozenset("area base br col embed hr img input link meta param source track wbr "
+                  "p li dt dd tr td th option optgroup thead tbody tfoot colgroup caption rp rt".split())
+_RAW_TEXT = ("script", "style", "textarea", "title")
+
+
+def too_deep(html: str, limit: int) -> int | None:
+    """Where in `html` elements first nest more than `limit` deep, or None: a scan of its tags
+    (comments, scripts and styles skipped), linear in the page's size whatever it holds."""
+    lowered = html.lower()
+    open_tags: list[str] = []
+    position = 0
+    while (start := html.find("<", position)) >= 0:
+        if html.startswith("<!--", start):
+            position = html.find("-->", start + 4)
+            if position < 0:
+                return None
+            continue
+        match = _TAG.match(html, start)
+        if match is None:
+            position = start + 1
+            continue
+        position = match.end()
+        closing, name, self_closing = match[1], match[2].lower(), match[3]
+        if closing:
+            if name in open_tags:  # closes it and whatever inside was left open
+                del open_tags[len(open_tags) - 1 - open_tags[::-1].index(name):]
+        elif name in _RAW_TEXT:
+            position = lowered.find(f"</{name}", position)
+            if position < 0:
+                return None
+        elif not self_closing and name not in _FLAT:
+            open_tags.append(name)
+            if len(open_tags) > limit:
+                return match.start()
+    return None
 
 
 class ExtractTimeout(Exception):

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import gzip
 import json
+import re
 import zlib
 from collections.abc import Collection, Iterator
 from contextlib import contextmanager
@@ -33,6 +34,16 @@ _SNIFF = 1024
 _GZIP_MEMBER = b"\x1f\x8b\x08"
 _WARC_START = b"\nWARC/1."  # a header line after the blank line that closes a record
 _WARC_TYPES = {"warcinfo", "response", "resource", "request", "metadata", "revisit", "conversion", "continuation"}
+# Decompressed bytes per compressed byte read, at most: text and HTML deflate 3 to 20 times, a
+# gzip bomb about a thousand times (Apache POI's zip bomb guard uses the same 100).
+DEFAULT_MAX_RATIO = 100.0
+_CHUNK = 1 << 20
+# Invalid Unicode that JSON's \ud800 escapes let through: no UTF-8 (and no Parquet string) holds it.
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+# What a WARC-Record-ID must not hold to name an item: our '#' separator, control characters, and
+# path forms (a leading '/' or '\\', a '..' segment) that a consumer might take for a file.
+_UNSAFE_RECORD_ID = re.compile(r"[#\x00-\x1f\x7f\\]|^/|(?:^|/)\.\.(?:/|$)")
+_MAX_RECORD_ID = 200
 
 
 @dataclass(frozen=True)
@@ -78,34 +89,57 @@ def is_sidecar(path: Path) -> bool:
     )
 
 
-def read_items(root: Path, source: str, max_bytes: int) -> Iterator[InputItem | BadItem]:
+def read_items(root: Path, source: str, max_bytes: int,
+               max_ratio: float = DEFAULT_MAX_RATIO) -> Iterator[InputItem | BadItem]:
     """Every document in the file `source` under `root`; BadItems for what cannot be read.
 
-    `max_bytes` caps each document (after decompression), not the container.
+    `max_bytes` caps each document (after decompression), not the container; `max_ratio` caps
+    decompressed bytes per compressed byte (a gzip bomb stops the file as a reject). Only files
+    under `root` are read: a source that leads out of it (a symlink, '..') is refused.
     """
-    path = root / source
-    container = _container(path)
+    items = 0
     try:
-        if container == "warc":
-            # warcio reads gzip members itself, and unlike GzipFile it still hands over the
-            # records before a damaged member.
-            with path.open("rb") as raw:
-                yield from _read_warc(raw, source, max_bytes)
-            return
-        with _open(path) as stream:
-            if container is None:
-                container = _sniff(stream)
-            if container == "jsonl":
-                yield from _read_jsonl(stream, source, max_bytes)
-            elif container == "warc":
-                yield from _read_warc(stream, source, max_bytes)
-            else:
-                data = _read_capped(stream, max_bytes)
-                yield _single(path, source, data, container)
+        for item in _file_items(root, source, max_bytes, max_ratio):
+            items += 1
+            yield item
+        if not items:  # a dump or archive without documents still needs its one record
+            yield BadItem(source, "empty", "no documents in the file")
     except Rejected as exc:
         yield BadItem(source, exc.reason, exc.detail)
     except (EOFError, gzip.BadGzipFile, zlib.error) as exc:
         yield BadItem(source, "truncated-gzip" if isinstance(exc, EOFError) else "bad-gzip", f"{type(exc).__name__}: {exc}")
+
+
+def _file_items(root: Path, source: str, max_bytes: int, max_ratio: float) -> Iterator[InputItem | BadItem]:
+    path = root / source
+    if "\\x" in source and not path.exists():
+        raise Rejected("bad-name", "the file name is not UTF-8 (its bytes are shown as \\xNN); rename the file")
+    inside_root(path, root)
+    container = _container(path)
+    if container == "warc":
+        # warcio reads gzip members itself, and unlike GzipFile it still hands over the
+        # records before a damaged member.
+        with path.open("rb") as raw:
+            yield from _read_warc(raw, source, max_bytes, max_ratio)
+        return
+    with _open(path, max_ratio) as stream:
+        if container is None:
+            container = _sniff(stream)
+        if container == "jsonl":
+            yield from _read_jsonl(stream, source, max_bytes)
+        elif container == "warc":
+            yield from _read_warc(stream, source, max_bytes, max_ratio)
+        else:
+            yield _single(path, root, source, _read_capped(stream, max_bytes), container)
+
+
+def inside_root(path: Path, root: Path) -> Path:
+    """`path` resolved, if it lies under `root` (symlinks followed); else a Rejected 'outside-root'."""
+    resolved, base = path.resolve(), root.resolve()
+    if not resolved.is_relative_to(base):
+        raise Rejected("outside-root", f"{path.relative_to(root) if path.is_relative_to(root) else path} "
+                                       f"leads to {resolved}, outside the raw root")
+    return resolved
 
 
 def parse_timestamp(value) -> dt.datetime:
@@ -113,7 +147,10 @@ def parse_timestamp(value) -> dt.datetime:
     if isinstance(value, bool):
         raise ValueError(f"{value!r} is not a timestamp")
     if isinstance(value, (int, float)):
-        return dt.datetime.fromtimestamp(value, dt.timezone.utc)
+        try:
+            return dt.datetime.fromtimestamp(value, dt.timezone.utc)
+        except (OverflowError, OSError) as exc:  # NaN, 1e300, years past 9999
+            raise ValueError(f"{value!r} is not a timestamp ({exc})") from None
     if not isinstance(value, str):
         raise ValueError(f"{value!r} is not a timestamp")
     parsed = dt.datetime.fromisoformat(value.strip())
@@ -134,14 +171,47 @@ def _container(path: Path) -> str | None:
 
 
 @contextmanager
-def _open(path: Path):
+def _open(path: Path, max_ratio: float):
     """The file's bytes as a stream, decompressed when it is gzip (whatever its name says)."""
     with path.open("rb") as raw:
         if raw.peek(2)[:2] != _GZIP_MAGIC:
             yield raw
             return
         with gzip.GzipFile(fileobj=raw, mode="rb") as stream:
-            yield stream
+            yield RatioCapped(stream, raw, max_ratio)
+
+
+class RatioCapped:
+    """A decompressing stream that raises a 'compression-ratio' Rejected once it has handed out
+    more than `max_ratio` times the compressed bytes read from `raw` so far: a gzip bomb stops
+    after a bounded amount of work, long before it fills memory or disk."""
+
+    def __init__(self, stream, raw, max_ratio: float):
+        self._stream, self._raw, self.max_ratio = stream, raw, max_ratio
+        self._out = 0
+
+    def _count(self, data: bytes) -> bytes:
+        self._out += len(data)
+        compressed = max(self._raw.tell(), 1)  # the decompressor reads ahead: never less than it used
+        if self._out > self.max_ratio * compressed:
+            raise Rejected("compression-ratio", f"{self._out} bytes decompressed from {compressed} compressed bytes, "
+                                                f"over the {self.max_ratio:g}x limit (a gzip bomb?)")
+        return data
+
+    def read(self, size: int = -1) -> bytes:
+        return self._count(self._stream.read(size))
+
+    def readline(self, size: int = -1) -> bytes:
+        return self._count(self._stream.readline(size))
+
+    def peek(self, size: int = 0) -> bytes:
+        return self._stream.peek(size)
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        return self._stream.seek(offset, whence)
+
+    def tell(self) -> int:
+        return self._stream.tell()
 
 
 def _sniff(stream) -> str:
@@ -160,20 +230,29 @@ def _looks_like_html(head: bytes) -> bool:
 
 
 def _read_capped(stream, max_bytes: int) -> bytes:
-    data = stream.read(max_bytes + 1)
-    if len(data) > max_bytes:
+    """Up to `max_bytes` of `stream`, read in chunks (so that a ratio cap stops a bomb early)."""
+    chunks, size = [], 0
+    while size <= max_bytes and (chunk := stream.read(min(_CHUNK, max_bytes + 1 - size))):
+        chunks.append(chunk)
+        size += len(chunk)
+    if size > max_bytes:
         raise Rejected("too-large", f"over the {max_bytes}-byte limit")
-    return data
+    return b"".join(chunks)
 
 
-def _single(path: Path, source: str, data: bytes, kind: str) -> InputItem:
+def _single(path: Path, root: Path, source: str, data: bytes, kind: str) -> InputItem:
     url = fetched_at = title = None
     sidecar = sidecar_of(path)
     if _container(path) is not None and sidecar.is_file():
         try:
+            inside_root(sidecar, root)
+        except Rejected as exc:
+            raise Rejected("bad-sidecar", f"{sidecar.name}: {exc.detail}") from None
+        try:
             fields = json.loads(sidecar.read_bytes())
             if not isinstance(fields, dict):
                 raise ValueError("not a JSON object")
+            check_unicode(fields)
             url, title = _optional_str(fields, "url"), _optional_str(fields, "title")
             fetched_at = parse_timestamp(fields["fetched_at"]) if fields.get("fetched_at") is not None else None
         except (ValueError, TypeError) as exc:
@@ -190,6 +269,15 @@ def _optional_str(fields: dict, key: str) -> str | None:
     return value.strip() or None
 
 
+def check_unicode(fields: dict) -> None:
+    """Raise Rejected 'lone-surrogate' when a string field of a JSON object holds a lone UTF-16
+    surrogate (a \\ud800 escape): it is not a character, and no UTF-8 text can hold it."""
+    for key, value in fields.items():
+        if isinstance(value, str) and (bad := _LONE_SURROGATE.search(value)):
+            raise Rejected("lone-surrogate", f"field {str(key)[:40]!r} holds a lone surrogate \\u{ord(bad.group()):04x} "
+                                             f"at character {bad.start()} (invalid Unicode)")
+
+
 def _read_jsonl(stream, source: str, max_bytes: int) -> Iterator[InputItem | BadItem]:
     for number, line in enumerate(_capped_lines(stream, max_bytes), start=1):
         item_source = f"{source}#{number}"
@@ -200,18 +288,27 @@ def _read_jsonl(stream, source: str, max_bytes: int) -> Iterator[InputItem | Bad
             continue
         try:
             yield _jsonl_item(item_source, line)
+        except Rejected as exc:
+            yield BadItem(item_source, exc.reason, exc.detail, line)
         except (ValueError, TypeError) as exc:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
             yield BadItem(item_source, "bad-record", f"{type(exc).__name__}: {exc}", line)
 
 
 def _capped_lines(stream, max_bytes: int) -> Iterator[bytes | None]:
-    """The lines of `stream`; None for a line over `max_bytes`, whose rest is skipped unread."""
+    """The lines of `stream`; None for a line over `max_bytes`, whose rest is skipped unread.
+    Read in chunks, so that a ratio cap stops a bomb inside one line early."""
     while True:
-        line = stream.readline(max_bytes + 1)
+        parts, size = [], 0
+        while size <= max_bytes and (part := stream.readline(min(_CHUNK, max_bytes + 1 - size))):
+            parts.append(part)
+            size += len(part)
+            if part.endswith(b"\n"):
+                break
+        line = b"".join(parts)
         if not line:
             return
-        if len(line) > max_bytes and not line.endswith(b"\n"):
-            while (rest := stream.readline(1 << 20)) and not rest.endswith(b"\n"):
+        if size > max_bytes and not line.endswith(b"\n"):
+            while (rest := stream.readline(_CHUNK)) and not rest.endswith(b"\n"):
                 pass
             yield None
             continue
@@ -222,6 +319,7 @@ def _jsonl_item(source: str, line: bytes) -> InputItem:
     fields = json.loads(line)
     if not isinstance(fields, dict):
         raise ValueError(f"a JSON {type(fields).__name__}, not an object")
+    check_unicode(fields)
     html, text = fields.get("html"), fields.get("text")
     if isinstance(html, str) and html.strip():
         kind, body = HTML, html
@@ -232,7 +330,7 @@ def _jsonl_item(source: str, line: bytes) -> InputItem:
     fetched_at = fields.get("fetched_at")
     return InputItem(
         source,
-        body.encode("utf-8", "replace"),  # a lone surrogate escape (invalid Unicode) becomes "?"
+        body.encode("utf-8"),
         kind,
         f"jsonl/{kind}",
         url=_optional_str(fields, "url"),
@@ -241,36 +339,53 @@ def _jsonl_item(source: str, line: bytes) -> InputItem:
     )
 
 
-def _read_warc(raw, source: str, max_bytes: int) -> Iterator[InputItem | BadItem]:
+def _read_warc(raw, source: str, max_bytes: int, max_ratio: float) -> Iterator[InputItem | BadItem]:
     """The HTML responses of a WARC file; after a record whose framing is broken, reading
     resumes at the next record start found in the bytes."""
     # Records are gzip members in a .warc.gz, so resume at the next member there; at the next
     # header line in a plain WARC.
     marker = _GZIP_MEMBER if raw.peek(3)[:3] == _GZIP_MEMBER else _WARC_START
     start: int | None = 0
+    # A decompressing stream guards its own ratio; a file's records are weighed against its size.
+    size = None if isinstance(raw, RatioCapped) else raw.seek(0, 2)
     while start is not None:
         raw.seek(start)
-        start = yield from _read_warc_from(raw, source, max_bytes, marker)
+        start = yield from _read_warc_from(raw, source, max_bytes, marker, max_ratio, size)
 
 
-def _read_warc_from(raw, source: str, max_bytes: int, marker: bytes) -> Iterator[InputItem | BadItem]:
+def _read_warc_from(raw, source: str, max_bytes: int, marker: bytes, max_ratio: float,
+                    size: int | None) -> Iterator[InputItem | BadItem]:
     """Records from the stream's position on; returns where to resume after broken framing, or
     None at the end of the file."""
     from warcio.archiveiterator import ArchiveIterator
-    from warcio.exceptions import ArchiveLoadFailed
 
+    begin = raw.tell()
     records = ArchiveIterator(raw, check_digests="raise")
     while True:
         try:
             record = next(records)
         except StopIteration:
             return None
-        except (ArchiveLoadFailed, ValueError, EOFError, zlib.error) as exc:
-            broken_at = records.offset  # the end of the last record read whole
+        except Rejected:
+            raise
+        except Exception as exc:  # warcio on damaged bytes: ArchiveLoadFailed, ValueError, and its own bugs
+            # The end of the last record read whole (warcio's offset can come out below where it began:
+            # resuming never goes back, or a damaged file would be read round and round).
+            broken_at = max(records.offset, begin)
             yield BadItem(f"{source}#offset-{broken_at}", "broken-warc-record", f"{type(exc).__name__}: {exc}")
             return _next_record_start(raw, broken_at + 1, marker)
+        if size is not None and (record.length or 0) > max_ratio * max(size, 1):
+            # Even skipping a record decompresses it: past a bomb nothing more can be read.
+            yield BadItem(f"{source}#offset-{records.offset}", "compression-ratio",
+                          f"a record declares {record.length} bytes in a file of {size} bytes, over the "
+                          f"{max_ratio:g}x limit (a gzip bomb?); the rest of the file is not read")
+            return None
         record_id = (record.rec_headers.get_header("WARC-Record-ID") or "").strip("<>") or f"offset-{records.offset}"
         item_source = f"{source}#{record_id}"
+        if len(record_id) > _MAX_RECORD_ID or _UNSAFE_RECORD_ID.search(record_id):
+            yield BadItem(f"{source}#offset-{records.offset}", "unsafe-name",
+                          f"WARC-Record-ID {record_id[:80]!r} is not usable as a name (a path, '#' or control characters)")
+            continue
         if record.rec_type not in _WARC_TYPES:
             yield BadItem(item_source, "broken-warc-record", f"no valid WARC header (record type {record.rec_type!r})")
             continue
@@ -280,7 +395,7 @@ def _read_warc_from(raw, source: str, max_bytes: int, marker: bytes) -> Iterator
             yield _warc_item(record, item_source, max_bytes)
         except Rejected as exc:
             yield BadItem(item_source, exc.reason, exc.detail)
-        except (ArchiveLoadFailed, ValueError, EOFError, OSError, zlib.error) as exc:
+        except Exception as exc:  # as above, while reading the payload
             yield BadItem(item_source, "broken-warc-record", f"{type(exc).__name__}: {exc}")
 
 

@@ -22,15 +22,17 @@ from textwash.clean_teasers import apply_topic_teasers
 from textwash.clean_templates import TemplateState, apply_site_templates, document_digest, learn, site_of
 from textwash.decode import Decoded, decode
 from textwash.errors import Rejected
-from textwash.extract import (
+from textwash.extract import (  # noqa: F401  (the default limits are re-exported for the shells)
+    DEFAULT_MAX_HTML_DEPTH,
     DEFAULT_TIMEOUT_SECONDS,
     ExtractFailed,
     ExtractTimeout,
     HtmlExtractor,
     PageMetadata,
     merge_metadata,
+    too_deep,
 )
-from textwash.formats import HTML, TEXT, BadItem, InputItem, read_items
+from textwash.formats import DEFAULT_MAX_RATIO, HTML, TEXT, BadItem, InputItem, read_items
 from textwash.language import detect_language
 from textwash.lines import WORD, Page
 from textwash.metadata import Metadata, extract_metadata
@@ -43,6 +45,11 @@ from textwash.unwrap import unwrap
 log = logging.getLogger(__name__)
 
 
+# A line longer than a long article: no prose paragraph is this long, a dump of data may be.
+DEFAULT_MAX_LINE_CHARS = 100_000
+NUL_REASON = "NUL characters"
+
+
 @dataclass(frozen=True)
 class Settings:
     max_bytes: int = DEFAULT_MAX_BYTES  # per document, after decompression
@@ -50,6 +57,11 @@ class Settings:
     # Wall-time cap on extracting one HTML page; None or 0 runs extraction in process, uncapped.
     extract_timeout: float | None = DEFAULT_TIMEOUT_SECONDS
     layers_off: frozenset[str] = frozenset()  # cleaning layers to skip (see LAYERS)
+    # Limits on hostile input (README, "Limits and safety"); each breach is a reject naming it.
+    max_ratio: float = DEFAULT_MAX_RATIO  # decompressed bytes per compressed byte (gzip bombs)
+    max_line_chars: int = DEFAULT_MAX_LINE_CHARS  # one line of text (after extraction and repair)
+    max_html_depth: int = DEFAULT_MAX_HTML_DEPTH  # element nesting of an HTML page
+    strip_nul: bool = False  # NUL characters: reject the document, or strip them (a recorded cut)
 
 
 @dataclass
@@ -114,14 +126,24 @@ class Prepared:
     decoded: Decoded
     repaired: Repaired
     page_meta: PageMetadata
+    nul_stripped: int = 0  # NUL characters taken out (Settings.strip_nul)
 
 
-def prepare(item: InputItem, extractor: HtmlExtractor) -> Prepared:
+def prepare(item: InputItem, extractor: HtmlExtractor, settings: Settings = Settings()) -> Prepared:
     """Decode `item`, extract the main text of an HTML page, repair; raises Rejected when the item
-    cannot become text. The scraper's title stands in for a page title."""
+    cannot become text or breaks one of the settings' limits. The scraper's title stands in for a
+    page title."""
     decoded = decode(item.data)  # its DecodeError is a Rejected
     text, page_meta = decoded.text, PageMetadata(title=item.title)
+    nul_count = text.count("\x00")
+    if nul_count and not settings.strip_nul:
+        raise Rejected("nul-bytes", f"{nul_count} NUL characters, the first at character {text.index(chr(0))} "
+                                    "(text never holds them; --strip-nul removes them instead)")
+    text = text.replace("\x00", "")
     if item.kind == HTML:
+        if (deep_at := too_deep(text, settings.max_html_depth)) is not None:
+            raise Rejected("html-too-deep", f"elements nest more than {settings.max_html_depth} deep "
+                                            f"(at character {deep_at}; --max-html-depth)")
         try:
             extraction = extractor.extract(text, item.url)
         except ExtractTimeout as exc:
@@ -132,7 +154,12 @@ def prepare(item: InputItem, extractor: HtmlExtractor) -> Prepared:
         page_meta.title = page_meta.title or item.title
         if not text.strip():
             raise Rejected("no-article-text", "trafilatura found no main text on the page")
-    return Prepared(item, decoded, repair(text), page_meta)
+    repaired = repair(text)
+    longest = max(map(len, repaired.text.split("\n")))
+    if longest > settings.max_line_chars:
+        raise Rejected("line-too-long", f"a line of {longest} characters, over the {settings.max_line_chars}-character "
+                                        "limit (--max-line-chars)")
+    return Prepared(item, decoded, repaired, page_meta, nul_count)
 
 
 def process_prepared(prepared: Prepared, processed_at: dt.datetime, rules: RuleSet,
@@ -146,6 +173,8 @@ def process_prepared(prepared: Prepared, processed_at: dt.datetime, rules: RuleS
     if item.kind == HTML:
         layers_off = layers_off | HTML_LAYERS_OFF
     page, meta = clean_text(prepared.repaired.text, rules, layers_off, template_keys)
+    if prepared.nul_stripped:
+        page.cut_spans.append((1, "\x00" * prepared.nul_stripped, NUL_REASON))
     if item.kind == HTML:
         meta = _restore_header_guesses(page, meta, page_meta)
     meta = merge_metadata(page_meta, meta)
@@ -153,6 +182,8 @@ def process_prepared(prepared: Prepared, processed_at: dt.datetime, rules: RuleS
     if not text:
         removed = len(page.removed())
         raise Rejected("no-article-text", f"all {removed} non-blank lines were removed as boilerplate or metadata")
+    if not WORD.search(text):
+        raise Rejected("no-article-text", f"what is left holds no word: {text[:40]!r}")
     return build_document(
         source=item.source,
         source_sha256=sha256_hex(item.data),
@@ -170,9 +201,10 @@ def process_prepared(prepared: Prepared, processed_at: dt.datetime, rules: RuleS
 
 
 def process_bytes(source: str, data: bytes, processed_at: dt.datetime, rules: RuleSet,
-                  layers_off: frozenset[str] = frozenset(), template_keys: frozenset[str] = frozenset()) -> dict:
+                  layers_off: frozenset[str] = frozenset(), template_keys: frozenset[str] = frozenset(),
+                  settings: Settings = Settings()) -> dict:
     """The document row for text `data`; raises Rejected when the input cannot be a document."""
-    prepared = prepare(InputItem(source, data, TEXT, TEXT), HtmlExtractor(None))
+    prepared = prepare(InputItem(source, data, TEXT, TEXT), HtmlExtractor(None), settings)
     return process_prepared(prepared, processed_at, rules, layers_off, template_keys)
 
 
@@ -217,12 +249,12 @@ def process_batch(root: Path, sources: list[str], processed_at: dt.datetime, set
     ready: list[Prepared] = []
     with HtmlExtractor(settings.extract_timeout) as extractor:
         for source in sources:
-            for item in _items(root, source, settings.max_bytes):
+            for item in _items(root, source, settings):
                 if isinstance(item, BadItem):
                     result.rejects.append(_reject(item.source, item.reason, item.detail, item.data, processed_at))
                     continue
                 try:
-                    ready.append(prepare(item, extractor))
+                    ready.append(prepare(item, extractor, settings))
                 except Exception as exc:  # one bad document must never stop the run
                     result.rejects.append(_reject(item.source, *_reject_reason(item.source, exc), item.data, processed_at))
     result.templates = learn(
@@ -250,10 +282,10 @@ def _reject_reason(source: str, exc: Exception) -> tuple[str, str]:
     return "internal-error", f"{type(exc).__name__}: {exc}"
 
 
-def _items(root: Path, source: str, max_bytes: int) -> Iterator[InputItem | BadItem]:
+def _items(root: Path, source: str, settings: Settings) -> Iterator[InputItem | BadItem]:
     """The items of one file; a file that cannot be opened, or a reader that fails, is one BadItem."""
     try:
-        yield from read_items(root, source, max_bytes)
+        yield from read_items(root, source, settings.max_bytes, settings.max_ratio)
     except OSError as exc:
         yield BadItem(source, "unreadable", f"{type(exc).__name__}: {exc.strerror or exc}")
     except Exception as exc:  # a reader bug must not lose the rest of the batch

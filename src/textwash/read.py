@@ -29,5 +29,12 @@ def discover(root: Path) -> list[str]:
         if any(part.startswith(_SKIPPED_PREFIXES) for part in relative.parts):
             continue
         if path.is_file() and path.resolve().is_relative_to(root) and not is_sidecar(path):
-            sources.append(relative.as_posix())
+            sources.append(source_name(relative.as_posix()))
     return sorted(sources)
+
+
+def source_name(relative: str) -> str:
+    """A root-relative path as a record's source. A name that is not UTF-8 (its bytes come back
+    from the OS as lone surrogates, which no Parquet string holds) shows those bytes as \\xNN;
+    no file has that name, so reading it gives a 'bad-name' reject."""
+    return relative.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")

@@ -39,6 +39,15 @@ class Repaired:
 
 def repair(text: str) -> Repaired:
     """Fix encoding damage in `text`; `changed` tells whether anything was altered."""
+    fixed = _repair_once(text)
+    # Taking out an invisible character can join the halves of a mojibake sequence ("Â", soft
+    # hyphen, "€"): one more pass fixes what that reveals, so that repair is idempotent.
+    if fixed != text and _NEEDS_FTFY.search(fixed):
+        fixed = _repair_once(fixed)
+    return Repaired(fixed, fixed != text)
+
+
+def _repair_once(text: str) -> str:
     fixed = text
     if _NEEDS_FTFY.search(fixed):
         # ftfy fixes each line on its own, and a line the check passes over has nothing for it.
@@ -47,4 +56,4 @@ def repair(text: str) -> Repaired:
     if not fixed.isascii():
         # NFC as ftfy leaves it, also for the text ftfy is not run on ("É" as one character).
         fixed = unicodedata.normalize("NFC", _INVISIBLE.sub("", _ODD_SPACES.sub(" ", fixed)))
-    return Repaired(fixed, fixed != text)
+    return fixed

@@ -11,6 +11,7 @@ All three steps run while the caller holds the dataset's lock (`Dataset.locked`)
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import uuid
 from collections import defaultdict
 from collections.abc import Callable
@@ -29,7 +30,7 @@ from textwash.ledger import LedgerEntry, file_sha256, inputs_to_process, ledger_
 from textwash.formats import input_file
 from textwash.pipeline import Settings, process_batch
 from textwash.read import discover
-from textwash.record import build_reject
+from textwash.record import build_reject, sha256_hex
 from textwash.write import (
     DEDUP_FILE, KINDS, LEDGER_FILE, Dataset, Version, conform, write_parquet_atomic, write_table_atomic,
 )
@@ -41,6 +42,10 @@ DEFAULT_BATCH_SIZE = 500
 TEMPLATES_FILE = "site-templates.json"
 # Hive's name for the partition of null values, which DuckDB, Spark and pyarrow read back as null.
 NULL_PARTITION = "__HIVE_DEFAULT_PARTITION__"
+# A folder name holds at most 255 bytes: a longer partition value keeps its start and a hash.
+MAX_PARTITION_CHARS = 160
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -203,14 +208,25 @@ def save_templates(dataset: Dataset, known: TemplateState, learned: TemplateStat
     """Add what a committed run learned to the saved counts (a cache: losing it costs only recall
     of template lines, never records)."""
     known.merge(learned)
-    save_state(known, dataset.out / TEMPLATES_FILE)
+    try:
+        save_state(known, dataset.out / TEMPLATES_FILE)
+    except OSError as exc:  # the run's records are committed; only the cache update is lost
+        log.warning("site templates not saved (%s): the next run learns them again", exc)
 
 
 def partition_value(row: dict, column: str) -> str:
     if column == PROCESSED_DATE:
         return _partition(row["processed_at"])
     value = row.get(column)
-    return NULL_PARTITION if value is None else quote(str(value), safe="")
+    if value is None:
+        return NULL_PARTITION
+    # Quoted whole ('/' too), after "column=": a document's value never leaves its kind folder.
+    quoted = quote(str(value), safe="")
+    if len(quoted) > MAX_PARTITION_CHARS:
+        head = quoted[:MAX_PARTITION_CHARS - 17]
+        head = head[:head.rfind("%")] if "%" in head[-2:] else head  # not half an escape
+        quoted = f"{head}~{sha256_hex(str(value).encode())[:16]}"
+    return quoted
 
 
 def _partition(processed_at: dt.datetime) -> str:

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 import fcntl
+import logging
 import os
 import shutil
 import uuid
@@ -32,6 +33,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from textwash.schema import DOCUMENT_SCHEMA, REJECT_SCHEMA, file_metadata, to_table
+
+log = logging.getLogger(__name__)
 
 KINDS = {"documents": DOCUMENT_SCHEMA, "rejects": REJECT_SCHEMA}
 CURRENT = "_current"
@@ -86,14 +89,26 @@ class Dataset:
 
     @contextmanager
     def locked(self) -> Iterator[Dataset]:
-        """Hold the folder's run lock (one writer at a time); the OS drops it if we are killed."""
+        """Hold the folder's run lock (one writer at a time; another run waits, and says so); the
+        OS drops it if we are killed. A run that fails (a full disk, an unwritable folder) leaves
+        the committed version as it was and takes its staged batches and unfinished version away."""
         self.out.mkdir(parents=True, exist_ok=True)
         with open(self.out / LOCK, "a+") as handle:
-            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                log.warning("%s is in use by another run: waiting for it to finish", self.out)
+                fcntl.flock(handle, fcntl.LOCK_EX)
             try:
                 self._ensure_layout()
                 self.recover()
                 yield self
+            except BaseException:
+                try:
+                    self.recover()
+                except OSError:  # what is left is removed by the next run
+                    pass
+                raise
             finally:
                 fcntl.flock(handle, fcntl.LOCK_UN)
 
