@@ -196,9 +196,19 @@ def _publish_report(out: Path, logger) -> None:
         logger.exception("run report not written; the run's data is committed all the same")
 
 
+# The --dask-address that starts a Dask cluster on this machine for the run instead of joining one.
+LOCAL_DASK = "local"
+
+
 def with_workers(workers: int, dask_address: str | None = None):
-    """The ingest flow with its batches on the Dask cluster at `dask_address`, else in `workers`
-    processes: the batches are CPU-bound Python, so threads would share one core (the GIL)."""
+    """The ingest flow with its batches on the Dask cluster at `dask_address` (LOCAL_DASK: a
+    cluster of `workers` processes started for the run), else in `workers` processes: the
+    batches are CPU-bound Python, so threads would share one core (the GIL)."""
+    if dask_address == LOCAL_DASK:
+        from prefect_dask import DaskTaskRunner
+
+        return ingest.with_options(task_runner=DaskTaskRunner(cluster_kwargs={
+            "n_workers": workers, "threads_per_worker": 1, "processes": True, "dashboard_address": None}))
     if dask_address:
         from prefect_dask import DaskTaskRunner
 

@@ -22,6 +22,12 @@ def records(out) -> dict[str, list[dict]]:
             for kind in ("documents", "rejects")}
 
 
+def assert_gone(processes) -> None:
+    """The Dask worker `processes` end within 30 s of their cluster closing."""
+    _, alive = psutil.wait_procs(processes, timeout=30)
+    assert not alive, f"Dask workers still running after the cluster closed: {alive}"
+
+
 def test_two_dask_workers_give_the_records_of_the_default_runner(prefect_harness, tmp_path, dated_raw):
     from distributed import LocalCluster
 
@@ -43,10 +49,7 @@ def test_two_dask_workers_give_the_records_of_the_default_runner(prefect_harness
             assert sum(executed.values()) == 4, executed
     finally:
         cluster.close()
-    deadline = time.monotonic() + 30
-    while any(psutil.pid_exists(pid) and psutil.Process(pid).status() != psutil.STATUS_ZOMBIE for pid in worker_pids):
-        assert time.monotonic() < deadline, "Dask workers still running after the cluster closed"
-        time.sleep(0.2)
+    assert_gone([psutil.Process(pid) for pid in worker_pids if psutil.pid_exists(pid)])
     dask_seconds = time.perf_counter() - started
 
     result = CliRunner().invoke(app, ["run", str(raw), "--out", str(tmp_path / "default"), "--batch-size", "2"])
@@ -54,4 +57,12 @@ def test_two_dask_workers_give_the_records_of_the_default_runner(prefect_harness
     on_dask, by_default = records(tmp_path / "dask"), records(tmp_path / "default")
     assert len(on_dask["documents"]) == 7 and [r["reason"] for r in on_dask["rejects"]] == ["empty"]
     assert on_dask == by_default
+
+    # The same through a cluster the run starts for itself and closes after.
+    before = set(psutil.Process().children(recursive=True))
+    result = CliRunner().invoke(app, ["run", str(raw), "--out", str(tmp_path / "local"), "--batch-size", "2",
+                                      "--dask-address", "local", "--workers", "2"])
+    assert result.exit_code == 0, result.output
+    assert records(tmp_path / "local") == by_default
+    assert_gone(set(psutil.Process().children(recursive=True)) - before)
     print(f"dask run with a 2-worker cluster: {dask_seconds:.1f} s")

@@ -34,7 +34,7 @@ NearDuplicateThreshold = Annotated[float, typer.Option(min=0.01, max=1.0, help="
 PartitionBy = Annotated[str, typer.Option(help=f"Hive partition key: {PROCESSED_DATE} or a document column.")]
 MaxRowsPerFile = Annotated[int, typer.Option(min=1, help="Rows per Parquet file at most.")]
 Workers = Annotated[int, typer.Option(min=1, help="Worker processes for the batches (1: in this process); with --dask-address, the cluster's workers (two batches each in flight).")]
-DaskAddress = Annotated[Optional[str], typer.Option(help="Run the batches on the Dask cluster at this scheduler address (tcp://host:8786).")]
+DaskAddress = Annotated[Optional[str], typer.Option(help="Run the batches on the Dask cluster at this scheduler address (tcp://host:8786); 'local' starts a cluster of --workers processes on this machine for the run.")]
 MaxRatio = Annotated[float, typer.Option(min=1, help="Decompressed bytes per compressed byte at most; past it a gzip file is a 'compression-ratio' reject.")]
 MaxLineChars = Annotated[int, typer.Option(min=1, help="A document with a longer line is a 'line-too-long' reject.")]
 MaxHtmlDepth = Annotated[int, typer.Option(min=1, help="An HTML page nesting elements deeper is an 'html-too-deep' reject.")]
