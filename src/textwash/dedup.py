@@ -126,6 +126,13 @@ class DedupIndex:
                 best, best_score = self.doc_ids[position], score
         return best
 
+    def flag(self, doc_id: str, content_sha256: str, signature: np.ndarray) -> str | None:
+        """The original a document duplicates; a document that duplicates none joins the index."""
+        original = self.find(content_sha256, signature)
+        if original is None:
+            self.add(doc_id, content_sha256, signature)
+        return original
+
     def without(self, doc_ids: set[str]) -> DedupIndex:
         """A copy without `doc_ids` (originals whose records are being replaced)."""
         keep = [i for i, d in enumerate(self.doc_ids) if d not in doc_ids]
@@ -172,8 +179,5 @@ def flag_duplicates(documents: list[dict], index: DedupIndex, signatures: dict[s
         signature = signatures.get(document["doc_id"])
         if signature is None:
             signature = minhash(document["text"])
-        original = index.find(document["content_sha256"], signature)
-        document["duplicate_of"] = original
-        if original is None:
-            index.add(document["doc_id"], document["content_sha256"], signature)
+        document["duplicate_of"] = index.flag(document["doc_id"], document["content_sha256"], signature)
     return documents
