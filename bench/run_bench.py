@@ -49,10 +49,14 @@ BIN = Path(sys.executable).parent
 MB = 1e6
 # Names of what textwash.pipeline calls, grouped into the steps the table reports.
 STEP_OF = {
-    "read_input": "read", "decode": "decode", "repair": "repair", "extract": "extract",
-    "extract_html": "extract", "Page": "clean", "apply_line_rules": "clean", "apply_end_rules": "clean",
-    "extract_metadata": "metadata", "detect_language": "language", "build_document": "record",
-    "build_reject": "record", "sha256_hex": "record",
+    "read_items": "read", "decode": "decode", "repair": "repair", "extract": "extract",
+    "Page": "clean: line model", "unwrap": "clean: unwrap", "apply_line_rules": "clean: rules",
+    "apply_end_rules": "clean: end rules", "learn": "clean: site templates", "document_digest": "clean: site templates",
+    "site_of": "clean: site templates", "apply_site_templates": "clean: site templates",
+    "classify": "clean: line classes", "stoplist": "clean: line classes", "apply_menu_runs": "clean: line classes",
+    "apply_article_region": "clean: region", "apply_topic_teasers": "clean: teasers", "apply_repeats": "clean: repeats",
+    "extract_metadata": "metadata", "merge_metadata": "metadata", "detect_language": "language",
+    "build_document": "record", "build_reject": "record", "sha256_hex": "record",
 }
 _FLOW_SECONDS = re.compile(r" in ([0-9.]+) s ")
 
@@ -226,34 +230,60 @@ class StepTimer:
             for name, value in originals.items():
                 setattr(module, name, value)
 
+    @contextmanager
+    def patched_function(self, module, name: str, step: str):
+        """Time `module.name` as `step`, for a function a pipeline step calls from its own module."""
+        original = getattr(module, name)
+        setattr(module, name, self.wrap(step, original))
+        try:
+            yield
+        finally:
+            setattr(module, name, original)
 
-def time_steps(root: Path, files: list[Path], batch_size: int) -> dict[str, float]:
+
+def time_steps(root: Path, files: list[Path], batch_size: int, work: Path) -> dict[str, float]:
     """Seconds per step for processing `files` in-process through textwash.pipeline.process_batch
-    and writing the rows with the document schema."""
-    from textwash import pipeline
+    (HTML extracted in this process, so its time is counted), MinHash signatures and duplicate
+    flagging, writing the rows with the record schemas, and the HTML report of what was written."""
+    from textwash import dedup, extract, pipeline
+    from textwash.report import write_report
     from textwash.schema import DOCUMENT_SCHEMA, REJECT_SCHEMA
 
     timer = StepTimer()
     sources = [p.relative_to(root).as_posix() for p in files]
     processed_at = dt.datetime.now(dt.timezone.utc)
+    settings = pipeline.Settings(extract_timeout=None)
     # Once-per-process costs (rules, the language model) belong to start-up, not to the steps.
-    pipeline.process_batch(root, sources[:20], processed_at)
-    write = 0.0
+    pipeline.process_batch(root, sources[:20], processed_at, settings)
+    out = work / "steps-out"
+    shutil.rmtree(out, ignore_errors=True)
+    index = dedup.DedupIndex()
+    seconds = defaultdict(float)
     total_started = cpu_clock()
-    with timer.patched(pipeline):
-        for start in range(0, len(sources), batch_size):
-            result = pipeline.process_batch(root, sources[start:start + batch_size], processed_at)
+    with timer.patched(pipeline), timer.patched_function(extract, "extract_page", "extract"):
+        for batch_no, start in enumerate(range(0, len(sources), batch_size)):
+            result = pipeline.process_batch(root, sources[start:start + batch_size], processed_at, settings)
             started = cpu_clock()
-            for rows, schema in ((result.documents, DOCUMENT_SCHEMA), (result.rejects, REJECT_SCHEMA)):
-                pq.write_table(pa.Table.from_pylist(rows, schema=schema), pa.BufferOutputStream(), compression="zstd")
-            write += cpu_clock() - started
+            signatures = dedup.signatures_by_doc_id(dedup.signature_table(result.documents))
+            dedup.flag_duplicates(result.documents, index, signatures)
+            seconds["dedup"] += cpu_clock() - started
+            started = cpu_clock()
+            for rows, schema, kind in ((result.documents, DOCUMENT_SCHEMA, "documents"),
+                                       (result.rejects, REJECT_SCHEMA, "rejects")):
+                (out / kind).mkdir(parents=True, exist_ok=True)
+                pq.write_table(pa.Table.from_pylist(rows, schema=schema), out / kind / f"part-{batch_no:05d}.parquet",
+                               compression="zstd")
+            seconds["write"] += cpu_clock() - started
+    started = cpu_clock()
+    write_report(out, work / "steps-report")
+    seconds["report"] = cpu_clock() - started
     total = cpu_clock() - total_started
-    steps = defaultdict(float)
-    for name, seconds in timer.seconds.items():
-        steps[STEP_OF.get(name, name)] += seconds
-    steps["write"] = write
-    steps["other (batch loop, glue)"] = total - sum(steps.values())
-    return dict(steps)
+    shutil.rmtree(out, ignore_errors=True)
+    shutil.rmtree(work / "steps-report", ignore_errors=True)
+    for name, spent in timer.seconds.items():
+        seconds[STEP_OF.get(name, name)] += spent
+    seconds["other (batch loop, glue)"] = total - sum(seconds.values())
+    return dict(seconds)
 
 
 # ---------------------------------------------------------------- report
@@ -299,7 +329,9 @@ def main() -> int:
     work = args.work.resolve()
     work.mkdir(parents=True, exist_ok=True)
     env = {**os.environ, "PREFECT_HOME": str(work / "prefect-home"), "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
-           "DO_NOT_TRACK": "1", "PREFECT_LOGGING_LEVEL": "WARNING", "COLUMNS": "200"}
+           "DO_NOT_TRACK": "1", "PREFECT_LOGGING_LEVEL": "WARNING", "COLUMNS": "200",
+           # The temporary server starts slowly on a loaded machine; the default wait is 20 s.
+           "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "180"}
     log = functools.partial(print, file=sys.stderr, flush=True)
 
     started = dt.datetime.now(dt.timezone.utc)
@@ -321,7 +353,7 @@ def main() -> int:
 
     steps_files = input_files(corpus.subset_folder(text_root, sizes[0], sizes))[:args.step_docs]
     step_bytes = sum(p.stat().st_size for p in steps_files)
-    steps = time_steps(text_root, steps_files, args.batch_size)
+    steps = time_steps(text_root, steps_files, args.batch_size, work)
     step_seconds = sum(steps.values())
     log(f"steps on {len(steps_files)} documents: {step_seconds:.1f} s")
 
@@ -359,6 +391,8 @@ def main() -> int:
         html_files = input_files(html_root)
         html_bytes = sum(p.stat().st_size for p in html_files)
         html = {"bytes": html_bytes, "docs": len(html_files), "trafilatura": trafilatura_alone(html_files),
+                "floor": baseline(html_files, work / "out-floor", args.batch_size),
+                "steps": time_steps(html_root, html_files, args.batch_size, work),
                 **run_cli(html_root, work / "out", args.batch_size, env)}
         log(f"HTML: {html}")
 
@@ -479,13 +513,26 @@ def write_results(args, info, rows, *, startup, steps, step_bytes, step_docs, na
         add(f"Peak RSS at {rows[-1]['size']:,} / at {rows[-2]['size']:,} documents: **{fmt(growth, 2)}×** "
             f"(textwash process).\n")
 
-    add(f"## Time by step (in-process, {step_docs:,} documents, {step_bytes / MB:.1f} MB, no Prefect, CPU time)\n")
-    add("| step | CPU s | share | MB per CPU-s |")
-    add("|---|---:|---:|---:|")
-    total = sum(steps.values())
-    for name, seconds in sorted(steps.items(), key=lambda kv: -kv[1]):
-        add(f"| {name} | {seconds:.2f} | {seconds / total:.1%} | {fmt(step_bytes / MB / seconds if seconds >= 0.01 else None, 1)} |")
-    add(f"| **all steps** | {total:.2f} | 100% | {step_bytes / MB / total:.2f} |\n")
+    add(f"## Time by step (in-process, no Prefect, CPU time)\n")
+    formats = [("text", steps, step_bytes, step_docs)]
+    if html and html.get("steps"):
+        formats.append(("HTML", html["steps"], html["bytes"], html["docs"]))
+    add("| step | " + " | ".join(f"{name} CPU s | share | MB per CPU-s" for name, *_ in formats) + " |")
+    add("|---|" + "---:|---:|---:|" * len(formats))
+    names = sorted({name for _, timing, *_ in formats for name in timing}, key=lambda name: -steps.get(name, 0))
+    for name in names:
+        cells = []
+        for _, timing, size, _ in formats:
+            seconds = timing.get(name, 0.0)
+            cells.append(f"{seconds:.2f} | {seconds / sum(timing.values()):.1%} "
+                         f"| {fmt(size / MB / seconds if seconds >= 0.01 else None, 1)}")
+        add(f"| {name} | " + " | ".join(cells) + " |")
+    add("| **all steps** | " + " | ".join(f"{sum(timing.values()):.2f} | 100% | {size / MB / sum(timing.values()):.2f}"
+                                           for _, timing, size, _ in formats) + " |\n")
+    add("Documents: " + "; ".join(f"{name} {docs:,} ({size / MB:.1f} MB)" for name, _, size, docs in formats)
+        + ". Every function `textwash.pipeline` calls is timed (its own time, nested calls apart), "
+        "HTML extracted in process; dedup: MinHash signatures and flagging against the index; write: "
+        "the rows to Parquet; report: the HTML report over what was written.\n")
 
     add("## Prefect's share\n")
     add("| docs | batches | wall s | flow s | CPU s | start-up CPU s | steps CPU s (estimated) | Prefect CPU s in flow "
@@ -537,10 +584,16 @@ def write_results(args, info, rows, *, startup, steps, step_bytes, step_docs, na
         mb = html["bytes"] / MB
         per_cpu = mb / (html["cpu"] - startup["cpu"])
         alone = mb / html["trafilatura"]
-        add("| docs | MB | wall s | MB/s | MB per CPU-s | trafilatura.extract alone, MB per CPU-s | ratio | documents / rejects |")
-        add("|---:|---:|---:|---:|---:|---:|---:|---:|")
-        add(f"| {html['docs']:,} | {mb:.1f} | {fmt(html['wall'])} | {mb / html['wall']:.2f} | {per_cpu:.2f} | {alone:.2f} "
-            f"| {per_cpu / alone:.2f} | {html['documents']:,} / {html['rejects']:,} |\n")
+        floor = mb / html["floor"] if html.get("floor") else None
+        add("| docs | MB | wall s | docs/s | MB/s | MB per CPU-s | floor MB per CPU-s | trafilatura.extract alone, "
+            "MB per CPU-s | ratio to it | documents / rejects | peak RSS textwash MB |")
+        add("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+        add(f"| {html['docs']:,} | {mb:.1f} | {fmt(html['wall'])} | {fmt(html['docs'] / html['wall'], 0)} "
+            f"| {mb / html['wall']:.2f} | {per_cpu:.2f} | {fmt(floor, 0)} | {alone:.2f} "
+            f"| {per_cpu / alone:.2f} | {html['documents']:,} / {html['rejects']:,} | {fmt(html['main_mb'], 0)} |\n")
+        add("`textwash run` on HTML pages against `trafilatura.extract(html)` with its defaults on the same pages in "
+            "this process: textwash extracts with metadata and the original publication date, retries short "
+            "extractions in recall mode, then repairs and cleans the text (see the HTML step timing above).\n")
         import importlib.util
         if importlib.util.find_spec("textwash.extract") is None:
             add("This textwash has no HTML extraction (no textwash.extract): it cleaned the pages as text, so the "
