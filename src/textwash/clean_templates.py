@@ -35,7 +35,6 @@ STATE_VERSION = 1
 REASON = "site template: recurs across the site's documents"
 
 _DIGITS = re.compile(r"\d+")
-_SPACE = re.compile(r"\s+")
 
 
 def site_of(source: str, url: str | None = None) -> str:
@@ -49,9 +48,10 @@ def site_of(source: str, url: str | None = None) -> str:
 
 def line_key(text: str) -> str | None:
     """A short, stable key for a line: case, spacing and numbers (dates, counts) do not matter."""
-    if not text or len(text.split()) > MAX_WORDS:
+    words = text.split()
+    if not text or len(words) > MAX_WORDS:
         return None
-    normal = _SPACE.sub(" ", _DIGITS.sub("0", text.lower())).strip()
+    normal = _DIGITS.sub("0", " ".join(words).lower())
     return hashlib.blake2b(normal.encode("utf-8"), digest_size=8).hexdigest()
 
 

@@ -229,6 +229,7 @@ def reason_inks(cuts_by_reason: Counter) -> dict[str, str]:
     return {reason: family_ink[reason_family(reason)] for reason in cuts_by_reason}
 
 
+@functools.cache  # a handful of inks, asked for once per cut on every page
 def tint(ink: str, strength: float = TINT_STRENGTH) -> str:
     """`ink` mixed into white: the background behind a cut."""
     channels = [int(ink[i:i + 2], 16) for i in (1, 3, 5)]
