@@ -24,7 +24,7 @@ import pyarrow.parquet as pq
 
 from textwash import __version__
 from textwash.clean_templates import TemplateState, load_state, save_state
-from textwash.dedup import DEFAULT_THRESHOLD, DedupIndex, minhash, signature_table, signatures_by_doc_id
+from textwash.dedup import DEFAULT_THRESHOLD, DedupIndex, flag_duplicates, signature_table, signatures_by_doc_id
 from textwash.ledger import (
     LedgerEntry, file_sha256, inputs_to_process, ledger_table, load_ledger_table, updated_ledger,
 )
@@ -272,17 +272,11 @@ def _in_run_order(table: pa.Table, plan: RunPlan) -> pa.Table:
 
 
 def _flag(documents: pa.Table, index: DedupIndex, signatures: dict[str, np.ndarray]) -> pa.Table:
-    """`documents` with duplicate_of set against `index`, in row order; originals join the index.
-    A signature missing from `signatures` is computed from the text."""
-    flags = []
-    for position, (doc_id, content_sha256) in enumerate(zip(documents["doc_id"].to_pylist(),
-                                                             documents["content_sha256"].to_pylist())):
-        signature = signatures.get(doc_id)
-        if signature is None:
-            signature = minhash(documents["text"][position].as_py())
-        flags.append(index.flag(doc_id, content_sha256, signature))
+    """`documents` with duplicate_of set against `index`, in row order (see `flag_duplicates`)."""
+    rows = flag_duplicates(documents.select(["doc_id", "content_sha256", "text"]).to_pylist(), index, signatures)
     column = KINDS["documents"].get_field_index("duplicate_of")
-    return documents.set_column(column, KINDS["documents"].field(column), pa.array(flags, pa.string()))
+    return documents.set_column(column, KINDS["documents"].field(column),
+                                pa.array([row["duplicate_of"] for row in rows], pa.string()))
 
 
 def _ledger_entries(documents: pa.Table, rejects: pa.Table, plan: RunPlan) -> pa.Table:
