@@ -317,6 +317,8 @@ def main() -> int:
     parser.add_argument("--html-docs", type=int, default=500, help="HTML documents, when HTML pages are given")
     parser.add_argument("--mojibake", type=float, default=0.1, help="share of documents turned to mojibake")
     parser.add_argument("--render", action="store_true", help="rewrite the results table from its .json, no runs")
+    parser.add_argument("--add-size", type=int, help="measure only this corpus size (one of --docs/--sizes) "
+                        "and add its row to the results already in the .json")
     args = parser.parse_args()
     if args.render:
         render(args, json.loads(args.results.with_suffix(".json").read_text()))
@@ -342,6 +344,28 @@ def main() -> int:
     text_root = work / "corpus-txt"
     info = corpus.build(text_root, text_seeds, sizes, mojibake_share=args.mojibake, html_share=0.0)
 
+    def measure_size(size: int) -> dict:
+        folder = corpus.subset_folder(text_root, size, sizes)
+        files = input_files(folder)
+        floor = baseline(files, work / "out-floor", args.batch_size)
+        log(f"{size}: floor {floor:.1f} CPU s; running textwash")
+        result = run_cli(folder, work / "out", args.batch_size, env)
+        log(f"{size}: {result}")
+        return {"size": size, "bytes": sum(p.stat().st_size for p in files), "floor": floor, **result}
+
+    if args.add_size:
+        # One more size into the results of an earlier run (the same corpus sizes): the long run on its
+        # own, when the rest of the table is already measured.
+        added = measure_size(args.add_size)
+        measured = json.loads(args.results.with_suffix(".json").read_text())
+        rows = sorted([r for r in measured.pop("rows") if r["size"] != args.add_size] + [added],
+                      key=lambda r: r["size"])
+        measured["added"] = sorted(set(measured.get("added", [])) | {args.add_size})
+        args.results.with_suffix(".json").write_text(json.dumps({**measured, "rows": rows}, indent=1))
+        render(args, {**measured, "rows": rows})
+        return 0
+
+
     # Start-up: one document, after a warm-up run that creates Prefect's database.
     tiny = work / "corpus-one"
     shutil.rmtree(tiny, ignore_errors=True)
@@ -361,15 +385,6 @@ def main() -> int:
     naive_bytes = sum(p.stat().st_size for p in naive_files)
     import ftfy
     naive_mbs = naive_bytes / MB / baseline(naive_files, work / "out-naive", args.batch_size, ftfy.fix_text)
-
-    def measure_size(size: int) -> dict:
-        folder = corpus.subset_folder(text_root, size, sizes)
-        files = input_files(folder)
-        floor = baseline(files, work / "out-floor", args.batch_size)
-        log(f"{size}: floor {floor:.1f} CPU s; running textwash")
-        result = run_cli(folder, work / "out", args.batch_size, env)
-        log(f"{size}: {result}")
-        return {"size": size, "bytes": sum(p.stat().st_size for p in files), "floor": floor, **result}
 
     # The largest size runs last, after the results of the others are written: it is the long one.
     rows = [measure_size(size) for size in sizes[:2 if len(sizes) > 2 else len(sizes)]]
