@@ -331,8 +331,9 @@ def bar_chart(counts: Counter, inks: dict[str, str], label: str, unit: str) -> s
 
 
 def render_index(overview: Overview, summaries: list[DocumentSummary], rejects: list[dict],
-                 inks: dict[str, str], dataset_label: str, generated: dt.datetime) -> str:
-    return _environment().get_template("index.html.j2").render(
+                 inks: dict[str, str], dataset_label: str, generated: dt.datetime) -> Iterator[str]:
+    """The overview page in pieces: it lists every document, so it is written as it renders."""
+    return _environment().get_template("index.html.j2").generate(
         overview=overview,
         documents=summaries,
         rejects=sorted(rejects, key=lambda row: (row.get("reason") or "", row.get("source") or "")),
@@ -402,12 +403,12 @@ def write_report(dataset: Path | str, out: Path | str | None = None, generated: 
     return index
 
 
-def _write_text(path: Path, text: str) -> None:
+def _write_text(path: Path, text: str | Iterable[str]) -> None:
     """Write through a temporary file and a rename, so a browser never shows half a page."""
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
+            handle.writelines([text] if isinstance(text, str) else text)
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):
