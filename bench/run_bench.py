@@ -356,13 +356,15 @@ def main() -> int:
     if args.add_size:
         # One more size into the results of an earlier run (the same corpus sizes): the long run on its
         # own, when the rest of the table is already measured.
-        added = measure_size(args.add_size)
+        added = {**measure_size(args.add_size), "date": f"{dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M}"}
         measured = json.loads(args.results.with_suffix(".json").read_text())
-        rows = sorted([r for r in measured.pop("rows") if r["size"] != args.add_size] + [added],
-                      key=lambda r: r["size"])
-        measured["added"] = sorted(set(measured.get("added", [])) | {args.add_size})
-        args.results.with_suffix(".json").write_text(json.dumps({**measured, "rows": rows}, indent=1))
-        render(args, {**measured, "rows": rows})
+        if any(row["size"] == args.add_size for row in measured["rows"]):
+            # A size measured before: the new figures go beside the old, whose ratios stay as measured.
+            measured.setdefault("remeasured", []).append(added)
+        else:
+            measured["rows"] = sorted(measured["rows"] + [added], key=lambda row: row["size"])
+        args.results.with_suffix(".json").write_text(json.dumps(measured, indent=1))
+        render(args, measured)
         return 0
 
 
@@ -509,11 +511,13 @@ def render(args, measured: dict) -> None:
                   step_bytes=measured["step_bytes"], step_docs=measured["step_docs"], naive_mbs=measured["naive_mbs"],
                   naive_bytes=measured["naive_bytes"], naive_docs=measured["naive_docs"], small=measured["small"],
                   workers=workers, html=measured["html"], text_seeds=measured["text_seeds"], command=measured["command"],
-                  date=measured["date"], workers_largest=measured.get("workers_largest"))
+                  date=measured["date"], workers_largest=measured.get("workers_largest"),
+                  remeasured=measured.get("remeasured", []))
 
 
 def write_results(args, info, rows, *, startup, steps, step_bytes, step_docs, naive_mbs, naive_bytes,
-                  naive_docs, small, workers, html, text_seeds, command, date, workers_largest=None) -> None:
+                  naive_docs, small, workers, html, text_seeds, command, date, workers_largest=None,
+                  remeasured=()) -> None:
     step_rate = sum(steps.values()) / step_bytes  # CPU seconds per input byte inside the steps
     out = []
     add = out.append
@@ -555,6 +559,15 @@ def write_results(args, info, rows, *, startup, steps, step_bytes, step_docs, na
         add(f"Peak RSS at {rows[-1]['size']:,} / at {rows[-2]['size']:,} documents: **{fmt(growth, 2)}×** "
             f"(textwash process).\n")
 
+    if remeasured:
+        add("Measured again later (`--add-size`), by the code as it then was; the ratios above stay those of the "
+            "first run:\n")
+        add("| docs | measured | CPU s | MB per CPU-s | peak RSS textwash MB | peak RSS tree MB | load |")
+        add("|---:|---|---:|---:|---:|---:|---:|")
+        for r in remeasured:
+            add(f"| {r['size']:,} | {r['date']} UTC | {fmt(r['cpu'])} | {fmt(r['bytes'] / MB / (r['cpu'] - startup['cpu']), 2)} "
+                f"| {fmt(r['main_mb'], 0)} | {fmt(r['tree_mb'], 0)} | {r['load']:.1f} |")
+        add("")
     add(f"## Time by step (in-process, no Prefect, CPU time)\n")
     formats = [("text", steps, step_bytes, step_docs)]
     if html and html.get("steps"):
