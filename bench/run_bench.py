@@ -317,11 +317,17 @@ def main() -> int:
     parser.add_argument("--html-docs", type=int, default=500, help="HTML documents, when HTML pages are given")
     parser.add_argument("--mojibake", type=float, default=0.1, help="share of documents turned to mojibake")
     parser.add_argument("--render", action="store_true", help="rewrite the results table from its .json, no runs")
+    parser.add_argument("--note", help="with --render: a note on the results (e.g. a run that did not finish), kept "
+                        "in the .json")
     parser.add_argument("--add-size", type=int, help="measure only this corpus size (one of --docs/--sizes) "
                         "and add its row to the results already in the .json")
     args = parser.parse_args()
     if args.render:
-        render(args, json.loads(args.results.with_suffix(".json").read_text()))
+        measured = json.loads(args.results.with_suffix(".json").read_text())
+        if args.note:
+            measured.setdefault("notes", []).append(args.note)
+            args.results.with_suffix(".json").write_text(json.dumps(measured, indent=1))
+        render(args, measured)
         return 0
     if args.sizes:
         sizes = [int(s) for s in args.sizes.split(",")]
@@ -512,12 +518,12 @@ def render(args, measured: dict) -> None:
                   naive_bytes=measured["naive_bytes"], naive_docs=measured["naive_docs"], small=measured["small"],
                   workers=workers, html=measured["html"], text_seeds=measured["text_seeds"], command=measured["command"],
                   date=measured["date"], workers_largest=measured.get("workers_largest"),
-                  remeasured=measured.get("remeasured", []))
+                  remeasured=measured.get("remeasured", []), notes=measured.get("notes", []))
 
 
 def write_results(args, info, rows, *, startup, steps, step_bytes, step_docs, naive_mbs, naive_bytes,
                   naive_docs, small, workers, html, text_seeds, command, date, workers_largest=None,
-                  remeasured=()) -> None:
+                  remeasured=(), notes=()) -> None:
     step_rate = sum(steps.values()) / step_bytes  # CPU seconds per input byte inside the steps
     out = []
     add = out.append
@@ -655,6 +661,9 @@ def write_results(args, info, rows, *, startup, steps, step_bytes, step_docs, na
                 "ratio is not yet the one the HTML target is about.\n")
     else:
         add("No HTML seed pages (pass --pages with .html files): not measured.\n")
+    if notes:
+        add("## Notes\n")
+        out.extend(f"- {note}" for note in notes)
     args.results.write_text("\n".join(out) + "\n")
 
 
