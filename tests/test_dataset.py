@@ -389,3 +389,25 @@ def test_a_jsonl_dump_is_one_ledger_input_and_a_changed_dump_replaces_its_items(
     assert changed["replaced"] == 3
     assert [row["source"] for row in rows(out)] == ["dump.jsonl#1", "dump.jsonl#2"]
     assert [(row["source"], row["reason"]) for row in rows(out, "rejects")] == [("dump.jsonl#3", "bad-record")]
+
+
+def test_the_ledger_picks_new_changed_and_other_version_inputs():
+    from textwash import __version__
+    from textwash.ledger import LedgerEntry, inputs_to_process, ledger_table, updated_ledger
+
+    now = dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc)
+
+    def entry(source: str, sha: str | None, version: str = __version__) -> LedgerEntry:
+        return LedgerEntry(source, sha, version, "documents", f"id-{source}", "run", now)
+
+    ledger = ledger_table([entry("same.txt", "a"), entry("changed.txt", "b"), entry("old.txt", "c", "0.0.0"),
+                           entry("unreadable.txt", None)])
+    hashes = {"same.txt": "a", "changed.txt": "b2", "old.txt": "c", "new.txt": "d", "unreadable.txt": None}
+    # An input that stays unreadable is not retried on every run; it is once its bytes can be read.
+    assert inputs_to_process(hashes, ledger) == ["changed.txt", "new.txt", "old.txt"]
+    assert inputs_to_process({**hashes, "unreadable.txt": "e"}, ledger) == [
+        "changed.txt", "new.txt", "old.txt", "unreadable.txt"]
+    assert inputs_to_process(hashes, ledger, reprocess=True) == sorted(hashes)
+    updated = updated_ledger(ledger, ledger_table([entry("new.txt", "d"), entry("changed.txt", "b2")]))
+    assert updated["source"].to_pylist() == ["changed.txt", "new.txt", "old.txt", "same.txt", "unreadable.txt"]
+    assert updated["source_sha256"].to_pylist()[:2] == ["b2", "d"]

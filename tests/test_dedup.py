@@ -86,3 +86,17 @@ def test_signatures_computed_in_the_batches_are_used_as_given(texts):
     assert [d["duplicate_of"] for d in documents] == [None, "a"]
     table = signature_table(documents[:1])
     assert np.array_equal(signatures_by_doc_id(table)["a"], minhash(texts[0]))
+
+
+def test_flags_are_the_same_before_and_after_the_waiting_keys_are_merged(texts, monkeypatch):
+    import textwash.dedup as dedup
+
+    documents = [document(f"d{i}", text) for i, text in enumerate(texts)] + [
+        document(f"copy{i}", text + "\n\nOne more closing line for the copy.") for i, text in enumerate(texts)]
+    waiting = flag_duplicates([dict(d) for d in documents], DedupIndex())
+    monkeypatch.setattr(dedup, "_PENDING_KEYS", 1)  # every original's keys merged as soon as it is added
+    merged_index = DedupIndex()
+    merged = flag_duplicates([dict(d) for d in documents], merged_index)
+    assert [d["duplicate_of"] for d in merged] == [d["duplicate_of"] for d in waiting]
+    assert [d["duplicate_of"] for d in merged[len(texts):]] == [f"d{i}" for i in range(len(texts))]
+    assert not merged_index._pending and len(merged_index._sorted_keys) == len(texts) * (merged_index.bands + 1)

@@ -77,23 +77,24 @@ def stoplist(language: str | None) -> frozenset[str] | None:
     return frozenset(word.lower() for word in justext.get_stoplist(name))
 
 
-def line_size(text: str) -> float:
-    """The size of a line in words; unspaced scripts count one word per two characters."""
-    unspaced = len(_UNSPACED.findall(text))
-    if not unspaced:
-        return float(len(WORD.findall(text)))
+def line_size(text: str, words: int | None = None) -> float:
+    """The size of a line in words; unspaced scripts count one word per two characters.
+    `words`: the line's WORD count, when the caller has it."""
+    if not _UNSPACED.search(text):
+        return float(len(WORD.findall(text)) if words is None else words)
     spaced_words = len(WORD.findall(_UNSPACED.sub(" ", text)))
-    return spaced_words + unspaced / 2
+    return spaced_words + len(_UNSPACED.findall(text)) / 2
 
 
 def features(line: Line, stopwords: frozenset[str] | None) -> LineFeatures:
     words = WORD.findall(line.text)
     density = None
     if stopwords is not None and words:
-        density = sum(word.lower() in stopwords for word in words) / len(words)
+        density = len([word for word in map(str.lower, words) if word in stopwords]) / len(words)
     alphabetic = [word for word in words if word[0].isalpha()]
     capitalised = sum(word[0].isupper() for word in alphabetic) / len(alphabetic) if alphabetic else 0.0
-    return LineFeatures(line_size(line.text), bool(_SENTENCE_END.search(line.text)), density, capitalised)
+    return LineFeatures(line_size(line.text, len(words)), bool(_SENTENCE_END.search(line.text)), density,
+                        capitalised)
 
 
 def reads_as_sentence(line: Line) -> bool:

@@ -35,7 +35,6 @@ STATE_VERSION = 1
 REASON = "site template: recurs across the site's documents"
 
 _DIGITS = re.compile(r"\d+")
-_SPACE = re.compile(r"\s+")
 
 
 def site_of(source: str, url: str | None = None) -> str:
@@ -49,9 +48,10 @@ def site_of(source: str, url: str | None = None) -> str:
 
 def line_key(text: str) -> str | None:
     """A short, stable key for a line: case, spacing and numbers (dates, counts) do not matter."""
-    if not text or len(text.split()) > MAX_WORDS:
+    words = text.split()
+    if not text or len(words) > MAX_WORDS:
         return None
-    normal = _SPACE.sub(" ", _DIGITS.sub("0", text.lower())).strip()
+    normal = _DIGITS.sub("0", " ".join(words).lower())
     return hashlib.blake2b(normal.encode("utf-8"), digest_size=8).hexdigest()
 
 
@@ -84,6 +84,8 @@ class TemplateState:
             ours.seen |= theirs.seen
             for key, count in theirs.lines.items():
                 ours.lines[key] = ours.lines.get(key, 0) + count
+            if len(ours.lines) > MAX_LINES_PER_SITE:  # a run's counts stay as bounded as the saved ones
+                ours.lines = _most_frequent(ours.lines)
 
     def template_keys(self, site: str) -> frozenset[str]:
         counts = self.sites.get(site)
@@ -95,8 +97,8 @@ class TemplateState:
     def to_json(self) -> dict:
         sites = {}
         for site, counts in self.sites.items():
-            lines = sorted(counts.lines.items(), key=lambda item: -item[1])[:MAX_LINES_PER_SITE]
-            sites[site] = {"documents": counts.documents, "lines": dict(lines), "seen": sorted(counts.seen)}
+            sites[site] = {"documents": counts.documents, "lines": _most_frequent(counts.lines),
+                           "seen": sorted(counts.seen)}
         return {"version": STATE_VERSION, "sites": sites}
 
     @classmethod
@@ -106,6 +108,11 @@ class TemplateState:
         return cls({
             site: SiteCounts(v["documents"], dict(v["lines"]), set(v["seen"])) for site, v in data["sites"].items()
         })
+
+
+def _most_frequent(lines: dict[str, int]) -> dict[str, int]:
+    """The MAX_LINES_PER_SITE most frequent of a site's line counts."""
+    return dict(sorted(lines.items(), key=lambda item: -item[1])[:MAX_LINES_PER_SITE])
 
 
 def document_digest(data: bytes) -> str:

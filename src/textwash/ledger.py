@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from textwash import __version__
@@ -43,14 +44,22 @@ class LedgerEntry:
 
 def load_ledger(path: Path | None) -> dict[str, LedgerEntry]:
     """The ledger at `path` by source; empty when there is none yet."""
-    if path is None:
-        return {}
-    return {row["source"]: LedgerEntry(**row) for row in pq.read_table(path, schema=LEDGER_SCHEMA).to_pylist()}
+    return {row["source"]: LedgerEntry(**row) for row in load_ledger_table(path).to_pylist()}
 
 
-def ledger_table(entries: dict[str, LedgerEntry]) -> pa.Table:
-    rows = [vars(entries[source]) for source in sorted(entries)]
-    return pa.Table.from_pylist(rows, schema=LEDGER_SCHEMA)
+def load_ledger_table(path: Path | None) -> pa.Table:
+    """The ledger at `path` as a table (a run keeps it so: no Python object per input)."""
+    return pq.read_table(path, schema=LEDGER_SCHEMA) if path is not None else LEDGER_SCHEMA.empty_table()
+
+
+def ledger_table(entries: list[LedgerEntry]) -> pa.Table:
+    return pa.Table.from_pylist([vars(entry) for entry in entries], schema=LEDGER_SCHEMA)
+
+
+def updated_ledger(ledger: pa.Table, entries: pa.Table) -> pa.Table:
+    """`ledger` with `entries` (one per source) replacing the entries of their sources, by source."""
+    kept = ledger.filter(pc.invert(pc.is_in(ledger["source"], value_set=entries["source"])))
+    return pa.concat_tables([kept, entries]).sort_by("source")
 
 
 def file_sha256(path: Path) -> str | None:
@@ -63,13 +72,18 @@ def file_sha256(path: Path) -> str | None:
         return None
 
 
-def inputs_to_process(hashes: dict[str, str | None], ledger: dict[str, LedgerEntry],
-                      reprocess: bool = False) -> list[str]:
+def inputs_to_process(hashes: dict[str, str | None], ledger: pa.Table, reprocess: bool = False) -> list[str]:
     """The sources (of `hashes`: source → current sha256) that are new, changed, or were
     processed by another pipeline version; all of them with `reprocess`."""
-    def done(source: str) -> bool:
-        entry = ledger.get(source)
-        return (entry is not None and entry.source_sha256 == hashes[source]
-                and entry.pipeline_version == __version__)
+    sources = sorted(hashes)
+    if reprocess:
+        return sources
+    current = ledger.filter(pc.equal(ledger["pipeline_version"], __version__))
+    done = pc.is_in(_keys(pa.array(sources, pa.string()), pa.array([hashes[s] for s in sources], pa.string())),
+                    value_set=_keys(current["source"], current["source_sha256"]))
+    return [source for source, is_done in zip(sources, done.to_pylist()) if not is_done]
 
-    return sorted(source for source in hashes if reprocess or not done(source))
+
+def _keys(sources, hashes) -> pa.Array:
+    """source and sha256 as one string; an unreadable input (null sha256) matches its own entry."""
+    return pc.binary_join_element_wise(sources, hashes, "\n", null_handling="replace", null_replacement="")

@@ -265,10 +265,16 @@ def process_batch(root: Path, sources: list[str], processed_at: dt.datetime, set
     known.merge(templates or TemplateState())
     known.merge(result.templates)
     use_templates = "templates" not in settings.layers_off
+    keys_of_site: dict[str, frozenset[str]] = {}  # a site's template lines, worked out once a batch
     for prepared in ready:
         source = prepared.item.source
         try:
-            keys = known.template_keys(site_of(source, prepared.item.url)) if use_templates else frozenset()
+            keys = frozenset()
+            if use_templates:
+                site = site_of(source, prepared.item.url)
+                if site not in keys_of_site:
+                    keys_of_site[site] = known.template_keys(site)
+                keys = keys_of_site[site]
             result.documents.append(process_prepared(prepared, processed_at, rules, settings.layers_off, keys))
         except Exception as exc:  # one bad document must never stop the run
             result.rejects.append(_reject(source, *_reject_reason(source, exc), prepared.item.data, processed_at))

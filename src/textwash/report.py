@@ -12,10 +12,12 @@ document metadata, and a missing optional column (duplicate_of, url, ...) just l
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import html
 import os
 import tempfile
-from collections import Counter, defaultdict
+from collections import Counter, defaultdict, deque
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -31,6 +33,7 @@ DEFAULT_FOLDER = "report"  # inside the dataset folder, when no other is given
 NO_SITE = "(no URL)"
 NO_LANGUAGE = "(unknown)"
 NO_REASON = "(no reason)"
+ROWS_PER_READ = 100  # rows in Python at a time while reading a dataset (a row with its cuts: ~0.1 MB)
 
 # Ink colours for removal reasons, most frequent family first; each reaches WCAG AA contrast
 # (4.5:1) as text on white and on its own tint. Families past the palette share OTHER_INK.
@@ -54,7 +57,7 @@ class DatasetError(ValueError):
     """The folder holds no textwash dataset."""
 
 
-@dataclass
+@dataclass(slots=True)
 class DocumentSummary:
     """What the overview lists about one document, and where its page is."""
 
@@ -104,23 +107,34 @@ class Overview:
 
 def read_dataset(dataset: Path) -> tuple[list[dict], list[dict]]:
     """The document and reject rows of the dataset at `dataset` (the folder holding documents/)."""
+    _check_dataset(dataset)
+    return list(_rows(dataset / "documents")), _rejects(dataset)
+
+
+def _check_dataset(dataset: Path) -> None:
     if not (dataset / "documents").is_dir():
         raise DatasetError(f"{dataset} holds no documents/ folder: not a textwash dataset")
-    documents = _read_rows(dataset / "documents")
-    rejects = _read_rows(dataset / "rejects") if (dataset / "rejects").is_dir() else []
-    return documents, rejects
 
 
-def _read_rows(folder: Path) -> list[dict]:
-    """All rows under `folder`, hive partitions included; files written before a column was
-    added read as nulls in it."""
+def _rejects(dataset: Path) -> list[dict]:
+    return list(_rows(dataset / "rejects")) if (dataset / "rejects").is_dir() else []
+
+
+def _rows(folder: Path) -> Iterator[dict]:
+    """All rows under `folder`, hive partitions included, a record batch at a time (a report of a
+    large dataset never holds it whole); files written before a column was added read as nulls
+    in it."""
     try:
         dataset = ds.dataset(folder, format="parquet", partitioning="hive")
         schemas = [fragment.physical_schema for fragment in dataset.get_fragments()]
         if not schemas:
-            return []
+            return
         schema = pa.unify_schemas([*schemas, dataset.schema], promote_options="permissive")
-        return ds.dataset(folder, schema=schema, format="parquet", partitioning="hive").to_table().to_pylist()
+        batches = ds.dataset(folder, schema=schema, format="parquet", partitioning="hive").to_batches(
+            batch_size=ROWS_PER_READ, batch_readahead=0, fragment_readahead=0,
+            use_threads=False)  # one order for every pass over the rows, and no read-ahead of whole files
+        for batch in batches:
+            yield from batch.to_pylist()
     except (pa.ArrowException, OSError) as exc:
         raise DatasetError(f"cannot read {folder}: {exc}") from exc
 
@@ -141,15 +155,19 @@ def site_of(row: dict) -> str:
     return host.removeprefix("www.")
 
 
-def summarize(documents: list[dict], rejects: list[dict]) -> tuple[Overview, list[DocumentSummary]]:
+def summarize(documents: Iterable[dict], rejects: list[dict]) -> tuple[Overview, list[DocumentSummary]]:
     """The overview figures and one summary per document (in the order of `documents`)."""
-    overview = Overview(documents=len(documents), rejects=len(rejects))
+    overview, summaries = _summaries(documents, rejects)
+    _name_pages(summaries)
+    return overview, summaries
+
+
+def _summaries(documents: Iterable[dict], rejects: list[dict]) -> tuple[Overview, list[DocumentSummary]]:
+    """The overview figures and the summaries of `documents`, their pages not yet named."""
+    overview = Overview(rejects=len(rejects))
     overview.rejects_by_reason.update(row.get("reason") or NO_REASON for row in rejects)
-    if any("duplicate_of" in row for row in documents):
-        overview.duplicates = sum(1 for row in documents if row.get("duplicate_of"))
-    pages = page_names(documents)
     summaries = []
-    for row, page in zip(documents, pages):
+    for row in documents:
         cuts = row.get("removed") or []
         kept = words(row.get("text"))
         removed = 0
@@ -158,8 +176,10 @@ def summarize(documents: list[dict], rejects: list[dict]) -> tuple[Overview, lis
             removed += span_words
             overview.cuts_by_reason[span.get("reason") or NO_REASON] += 1
             overview.words_by_reason[span.get("reason") or NO_REASON] += span_words
+        if "duplicate_of" in row:
+            overview.duplicates = (overview.duplicates or 0) + bool(row["duplicate_of"])
         summary = DocumentSummary(
-            page=page,
+            page="",
             doc_id=row.get("doc_id") or "",
             source=row.get("source") or "",
             title=row.get("title"),
@@ -176,19 +196,19 @@ def summarize(documents: list[dict], rejects: list[dict]) -> tuple[Overview, lis
         overview.languages[summary.language] += 1
         overview.sites[summary.site] += 1
         summaries.append(summary)
+    overview.documents = len(summaries)
     return overview, summaries
 
 
-def page_names(documents: list[dict]) -> list[str]:
+def _name_pages(summaries: list[DocumentSummary]) -> None:
     """A distinct page path per document, named by doc_id (ids are hex; anything else is replaced)."""
-    names, seen = [], Counter()
-    for number, row in enumerate(documents):
-        stem = "".join(c for c in str(row.get("doc_id") or "") if c.isalnum() or c in "-_") or f"doc-{number}"
+    seen: Counter = Counter()
+    for number, summary in enumerate(summaries):
+        stem = "".join(c for c in summary.doc_id if c.isalnum() or c in "-_") or f"doc-{number}"
         seen[stem] += 1
         if seen[stem] > 1:
             stem = f"{stem}-{seen[stem]}"
-        names.append(f"{DOCUMENT_PAGES}/{stem}.html")
-    return names
+        summary.page = f"{DOCUMENT_PAGES}/{stem}.html"
 
 
 # --- colours --------------------------------------------------------------------------------
@@ -210,6 +230,7 @@ def reason_inks(cuts_by_reason: Counter) -> dict[str, str]:
     return {reason: family_ink[reason_family(reason)] for reason in cuts_by_reason}
 
 
+@functools.cache  # a handful of inks, asked for once per cut on every page
 def tint(ink: str, strength: float = TINT_STRENGTH) -> str:
     """`ink` mixed into white: the background behind a cut."""
     channels = [int(ink[i:i + 2], 16) for i in (1, 3, 5)]
@@ -270,6 +291,7 @@ def show_value(value) -> str:
 
 # --- rendering --------------------------------------------------------------------------------
 
+@functools.cache  # templates compile once per process, not once per page
 def _environment() -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.PackageLoader("textwash", "report_assets"),
@@ -310,8 +332,9 @@ def bar_chart(counts: Counter, inks: dict[str, str], label: str, unit: str) -> s
 
 
 def render_index(overview: Overview, summaries: list[DocumentSummary], rejects: list[dict],
-                 inks: dict[str, str], dataset_label: str, generated: dt.datetime) -> str:
-    return _environment().get_template("index.html.j2").render(
+                 inks: dict[str, str], dataset_label: str, generated: dt.datetime) -> Iterator[str]:
+    """The overview page in pieces: it lists every document, so it is written as it renders."""
+    return _environment().get_template("index.html.j2").generate(
         overview=overview,
         documents=summaries,
         rejects=sorted(rejects, key=lambda row: (row.get("reason") or "", row.get("source") or "")),
@@ -351,34 +374,42 @@ def write_report(dataset: Path | str, out: Path | str | None = None, generated: 
     """
     dataset = Path(dataset)
     out = Path(out) if out is not None else dataset / DEFAULT_FOLDER
-    documents, rejects = read_dataset(dataset)
-    documents.sort(key=lambda row: (row.get("source") or "", row.get("doc_id") or ""))
-    overview, summaries = summarize(documents, rejects)
+    _check_dataset(dataset)
+    rejects = _rejects(dataset)
+    # Two passes over the rows, a batch at a time: the figures and summaries first, then the pages,
+    # in the order of (source, doc_id).
+    overview, summaries = _summaries(_rows(dataset / "documents"), rejects)
+    summaries.sort(key=lambda summary: (summary.source, summary.doc_id))
+    _name_pages(summaries)
     inks = reason_inks(overview.cuts_by_reason)
     pages_by_id = {summary.doc_id: summary.page for summary in summaries if summary.doc_id}
+    positions: dict[tuple[str, str], deque[int]] = defaultdict(deque)
+    for i, summary in enumerate(summaries):
+        positions[(summary.source, summary.doc_id)].append(i)
     generated = generated or dt.datetime.now(dt.timezone.utc)
 
     (out / DOCUMENT_PAGES).mkdir(parents=True, exist_ok=True)
-    written = set()
-    for i, (row, summary) in enumerate(zip(documents, summaries)):
+    for row in _rows(dataset / "documents"):
+        i = positions[(row.get("source") or "", row.get("doc_id") or "")].popleft()
+        summary = summaries[i]
         previous = summaries[i - 1] if i > 0 else None
         following = summaries[i + 1] if i + 1 < len(summaries) else None
         _write_text(out / summary.page, render_document(row, summary, inks, pages_by_id, previous, following))
-        written.add(out / summary.page)
+    written = {Path(summary.page).name for summary in summaries}
     for stale in (out / DOCUMENT_PAGES).glob("*.html"):
-        if stale not in written:
+        if stale.name not in written:
             stale.unlink()
     index = out / "index.html"
     _write_text(index, render_index(overview, summaries, rejects, inks, str(dataset), generated))
     return index
 
 
-def _write_text(path: Path, text: str) -> None:
+def _write_text(path: Path, text: str | Iterable[str]) -> None:
     """Write through a temporary file and a rename, so a browser never shows half a page."""
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
+            handle.writelines([text] if isinstance(text, str) else text)
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from urllib.parse import quote
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
@@ -26,13 +27,15 @@ import pyarrow.parquet as pq
 from textwash import __version__
 from textwash.clean_templates import TemplateState, load_state, save_state
 from textwash.dedup import DEFAULT_THRESHOLD, DedupIndex, flag_duplicates, signature_table, signatures_by_doc_id
-from textwash.ledger import LedgerEntry, file_sha256, inputs_to_process, ledger_table, load_ledger
+from textwash.ledger import (
+    LedgerEntry, file_sha256, inputs_to_process, ledger_table, load_ledger_table, updated_ledger,
+)
 from textwash.formats import input_file
 from textwash.pipeline import Settings, process_batch
 from textwash.read import discover
 from textwash.record import build_reject, sha256_hex
 from textwash.write import (
-    DEDUP_FILE, KINDS, LEDGER_FILE, Dataset, Version, conform, write_parquet_atomic, write_table_atomic,
+    DEDUP_FILE, KINDS, LEDGER_FILE, Dataset, FileWriter, Version, conform, write_parquet_atomic, write_table_atomic,
 )
 
 PROCESSED_DATE = "processed_date"
@@ -102,7 +105,7 @@ def plan_run(raw: Path, dataset: Dataset, options: RunOptions,
     if select is not None:
         sources = select(raw, sources)
     hashes = {source: file_sha256(raw / source) for source in sources}
-    ledger = load_ledger(dataset.committed_file(LEDGER_FILE))
+    ledger = load_ledger_table(dataset.committed_file(LEDGER_FILE))
     processed_at = dt.datetime.now(dt.timezone.utc)
     return RunPlan(new_run_id(processed_at), raw, processed_at, len(sources),
                    inputs_to_process(hashes, ledger, options.reprocess), hashes)
@@ -123,60 +126,60 @@ def stage_batch(dataset: Dataset, run_id: str, raw: Path, processed_at: dt.datet
 
 def commit_run(dataset: Dataset, plan: RunPlan, options: RunOptions) -> dict:
     """Turn the staged batches into the dataset's next version and commit it. Nothing is written
-    when the run processed nothing."""
+    when the run processed nothing.
+
+    Streams: one staged batch at a time is read, flagged and appended to the version's files, so
+    memory stays flat however many documents the run holds. Documents are flagged in the order of
+    their raw files (sorted paths), a container's items by source within their file.
+    """
     summary = {"run_id": plan.run_id, "inputs": plan.inputs, "processed": len(plan.todo),
                "unchanged": plan.inputs - len(plan.todo), "documents": 0, "rejects": 0,
                "duplicates": 0, "replaced": 0, "reflagged": 0, "files_written": 0, "committed": False}
     if not plan.todo:
         return summary
-    staged = {kind: _read_staged(dataset.staging(plan.run_id) / kind, kind) for kind in KINDS}
-    staged_sources = {input_file(source, plan.hashes) for table in staged.values()
-                      for source in table["source"].to_pylist()}
-    missing = set(plan.todo) - staged_sources
-    if missing:
-        raise RuntimeError(f"{len(missing)} planned inputs have no staged record, e.g. {sorted(missing)[0]}")
+    staging = dataset.staging(plan.run_id)
+    batches = sorted({path.name for kind in KINDS for path in (staging / kind).glob("batch-*.parquet")})
+    _check_staged(staging, batches, plan)
 
     version = dataset.next_version()
     todo = set(plan.todo)
     replaced_doc_ids = _doc_ids_of(dataset, todo)
-    orphans: list[dict] = []  # duplicates of replaced originals: flagged again below
+    orphans: list[pa.Table] = []  # duplicates of replaced originals: flagged again below
     for kind in KINDS:
         replaced, reflag = _carry_over(dataset, version, kind, todo, replaced_doc_ids)
         summary["replaced"] += replaced
         orphans += reflag
 
     index = _load_index(dataset, options.near_duplicate_threshold).without(replaced_doc_ids)
-    flag_duplicates(orphans, index)  # seen before this run's documents, so they come first
-    documents = sorted(staged["documents"].to_pylist(), key=lambda row: row["source"])
-    signature_files = sorted((dataset.staging(plan.run_id) / SIGNATURES).glob("batch-*.parquet"))
-    signatures = {doc_id: signature for path in signature_files
-                  for doc_id, signature in signatures_by_doc_id(pq.read_table(path)).items()}
-    flag_duplicates(documents, index, signatures)
-    rejects = staged["rejects"].to_pylist()
-    summary["duplicates"] = sum(row["duplicate_of"] is not None for row in documents)
-    if options.drop_duplicates:
-        rejects += [_duplicate_reject(row) for row in documents if row["duplicate_of"] is not None]
-        documents = [row for row in documents if row["duplicate_of"] is None]
-    rejects.sort(key=lambda row: row["source"])
+    writers = {kind: PartitionedWriter(version, kind, plan.run_id, options) for kind in KINDS}
+    if orphans:  # seen before this run's documents, so they come first
+        reflagged = _flag(pa.concat_tables(orphans), index, {})
+        writers["documents"].write(reflagged)
+        summary["reflagged"] = reflagged.num_rows
+    entries = []
+    for name in batches:
+        documents = _staged(staging / "documents" / name, "documents", plan)
+        signature_file = staging / SIGNATURES / name
+        documents = _flag(documents, index,
+                          signatures_by_doc_id(pq.read_table(signature_file)) if signature_file.exists() else {})
+        duplicate = pc.is_valid(documents["duplicate_of"])
+        summary["duplicates"] += pc.sum(duplicate).as_py() or 0
+        rejects = _staged(staging / "rejects" / name, "rejects", plan)
+        if options.drop_duplicates:
+            rejects = _in_run_order(pa.concat_tables([rejects, _duplicate_rejects(documents.filter(duplicate))]), plan)
+            documents = documents.filter(pc.invert(duplicate))
+        writers["documents"].write(documents)
+        writers["rejects"].write(rejects)
+        summary["documents"] += documents.num_rows
+        summary["rejects"] += rejects.num_rows
+        entries.append(_ledger_entries(documents, rejects, plan))
+    for kind, writer in writers.items():
+        # One empty file when a kind has none, so that tools globbing the folder find the schema.
+        summary["files_written"] += writer.close(
+            empty_partition=None if version.has_files(kind) else _partition(plan.processed_at))
 
-    for kind, rows in (("documents", orphans + documents), ("rejects", rejects)):
-        table = pa.Table.from_pylist(rows, schema=KINDS[kind])
-        summary["files_written"] += write_partitioned(version, kind, table, plan.run_id, options)
-        if not version.has_files(kind):
-            # One empty file, so that tools globbing the folder find the schema rather than nothing.
-            summary["files_written"] += write_partitioned(version, kind, table, plan.run_id, options,
-                                                          empty_partition=_partition(plan.processed_at))
-    summary["documents"], summary["rejects"], summary["reflagged"] = len(documents), len(rejects), len(orphans)
-
-    ledger = load_ledger(dataset.committed_file(LEDGER_FILE))
-    for kind, rows in (("documents", documents), ("rejects", rejects)):
-        for row in rows:
-            # One entry per raw file: a container's items share their file's entry.
-            source = input_file(row["source"], plan.hashes)
-            ledger[source] = LedgerEntry(
-                source=source, source_sha256=plan.hashes.get(source), pipeline_version=__version__,
-                kind=kind, doc_id=row.get("doc_id"), run_id=plan.run_id, processed_at=plan.processed_at)
-    version.write_state(LEDGER_FILE, ledger_table(ledger))
+    ledger = load_ledger_table(dataset.committed_file(LEDGER_FILE))
+    version.write_state(LEDGER_FILE, updated_ledger(ledger, pa.concat_tables(entries) if entries else ledger_table([])))
     version.write_state(DEDUP_FILE, index.to_table())
     version.commit()
     summary["committed"] = True
@@ -233,31 +236,92 @@ def _partition(processed_at: dt.datetime) -> str:
     return processed_at.astimezone(dt.timezone.utc).date().isoformat()
 
 
-def write_partitioned(version: Version, kind: str, table: pa.Table, run_id: str, options: RunOptions,
-                      empty_partition: str | None = None) -> int:
-    """Write `table` into hive partitions of `version`, at most max_rows_per_file rows a file;
-    returns the number of files. An empty table is written (once) only with `empty_partition`."""
-    column = options.partition_by if options.partition_by in KINDS[kind].names else PROCESSED_DATE
-    groups: dict[str, list[int]] = defaultdict(list)
-    if empty_partition is not None and table.num_rows == 0:
-        groups[empty_partition if column == PROCESSED_DATE else NULL_PARTITION] = []
-    for position, row in enumerate(table.select(["processed_at"] + ([column] if column != PROCESSED_DATE else []))
-                                   .to_pylist()):
-        groups[partition_value(row, column)].append(position)
-    files = 0
-    for value, positions in sorted(groups.items()):
-        part = table.take(pa.array(positions, pa.int64()))
-        for start in range(0, max(part.num_rows, 1), options.max_rows_per_file):
-            name = f"part-{run_id}-{files:05d}.parquet"
-            version.write(kind, Path(f"{column}={value}") / name, part.slice(start, options.max_rows_per_file))
-            files += 1
-    return files
+class PartitionedWriter:
+    """Appends tables of one kind to hive partitions of `version`: per partition one open file,
+    closed and followed by the next at max_rows_per_file rows."""
+
+    def __init__(self, version: Version, kind: str, run_id: str, options: RunOptions):
+        self.version, self.kind, self.run_id = version, kind, run_id
+        self.max_rows = options.max_rows_per_file
+        self.column = options.partition_by if options.partition_by in KINDS[kind].names else PROCESSED_DATE
+        self.open: dict[str, FileWriter] = {}
+        self.files = 0
+
+    def write(self, table: pa.Table) -> None:
+        groups: dict[str, list[int]] = defaultdict(list)
+        keys = table.select(["processed_at"] + ([self.column] if self.column != PROCESSED_DATE else []))
+        for position, row in enumerate(keys.to_pylist()):
+            groups[partition_value(row, self.column)].append(position)
+        for value, positions in groups.items():
+            part = table.take(pa.array(positions, pa.int64()))
+            while part.num_rows:
+                file = self._file(value)
+                room = self.max_rows - file.rows
+                file.write(part.slice(0, room))
+                part = part.slice(room)
+
+    def _file(self, value: str) -> FileWriter:
+        file = self.open.get(value)
+        if file is not None and file.rows < self.max_rows:
+            return file
+        if file is not None:
+            file.close()
+        name = f"part-{self.run_id}-{self.files:05d}.parquet"
+        self.open[value] = file = self.version.new_file(self.kind, Path(f"{self.column}={value}") / name)
+        self.files += 1
+        return file
+
+    def close(self, empty_partition: str | None = None) -> int:
+        """Close the open files; with `empty_partition`, write one empty file there if this writer
+        wrote none. Returns the number of files written."""
+        if empty_partition is not None and not self.files:
+            self._file(empty_partition if self.column == PROCESSED_DATE else NULL_PARTITION)
+        for file in self.open.values():
+            file.close()
+        self.open.clear()
+        return self.files
 
 
-def _read_staged(folder: Path, kind: str) -> pa.Table:
-    files = sorted(folder.glob("batch-*.parquet"))
-    tables = [pq.read_table(path) for path in files]
-    return pa.concat_tables([conform(t, KINDS[kind]) for t in tables]) if tables else KINDS[kind].empty_table()
+def _check_staged(staging: Path, batches: list[str], plan: RunPlan) -> None:
+    staged = {input_file(source, plan.hashes) for kind in KINDS for name in batches
+              if (staging / kind / name).exists()
+              for source in pq.read_table(staging / kind / name, columns=["source"])["source"].to_pylist()}
+    missing = set(plan.todo) - staged
+    if missing:
+        raise RuntimeError(f"{len(missing)} planned inputs have no staged record, e.g. {sorted(missing)[0]}")
+
+
+def _staged(path: Path, kind: str, plan: RunPlan) -> pa.Table:
+    """One staged batch of `kind` in the current schema and in run order (empty if not staged)."""
+    return _in_run_order(conform(pq.read_table(path), KINDS[kind]), plan) if path.exists() else KINDS[kind].empty_table()
+
+
+def _in_run_order(table: pa.Table, plan: RunPlan) -> pa.Table:
+    """Rows by raw file, then by source within a file (a container's items)."""
+    sources = table["source"].to_pylist()
+    order = sorted(range(len(sources)), key=lambda i: (input_file(sources[i], plan.hashes), sources[i]))
+    return table.take(pa.array(order, pa.int64()))
+
+
+def _flag(documents: pa.Table, index: DedupIndex, signatures: dict[str, np.ndarray]) -> pa.Table:
+    """`documents` with duplicate_of set against `index`, in row order (see `flag_duplicates`)."""
+    rows = flag_duplicates(documents.select(["doc_id", "content_sha256", "text"]).to_pylist(), index, signatures)
+    column = KINDS["documents"].get_field_index("duplicate_of")
+    return documents.set_column(column, KINDS["documents"].field(column),
+                                pa.array([row["duplicate_of"] for row in rows], pa.string()))
+
+
+def _ledger_entries(documents: pa.Table, rejects: pa.Table, plan: RunPlan) -> pa.Table:
+    """One ledger entry per raw file of a batch: a container's items share their file's entry,
+    which records a reject when any of its items is one."""
+    entries: dict[str, LedgerEntry] = {}
+    for kind, table in (("documents", documents), ("rejects", rejects)):
+        doc_ids = table["doc_id"].to_pylist() if kind == "documents" else [None] * table.num_rows
+        for source, doc_id in zip(table["source"].to_pylist(), doc_ids):
+            file = input_file(source, plan.hashes)
+            entries[file] = LedgerEntry(source=file, source_sha256=plan.hashes.get(file), pipeline_version=__version__,
+                                        kind=kind, doc_id=doc_id, run_id=plan.run_id, processed_at=plan.processed_at)
+    return ledger_table(list(entries.values()))
 
 
 def _doc_ids_of(dataset: Dataset, sources: set[str]) -> set[str]:
@@ -275,12 +339,12 @@ def _from_inputs(record_sources: pa.ChunkedArray, inputs: set[str]) -> pa.Array:
 
 
 def _carry_over(dataset: Dataset, version: Version, kind: str, replaced_sources: set[str],
-                replaced_doc_ids: set[str]) -> tuple[int, list[dict]]:
+                replaced_doc_ids: set[str]) -> tuple[int, list[pa.Table]]:
     """Link the committed files of `kind` into `version`, rewriting those that hold records of
     inputs this run replaces or duplicates of replaced documents. Returns how many records are
     replaced, and the duplicates of replaced documents, taken out to be flagged again."""
     replaced = 0
-    orphans: list[dict] = []
+    orphans: list[pa.Table] = []
     originals = pa.array(sorted(replaced_doc_ids), pa.string())
     for relative in dataset.files(kind):
         keys = dataset.read_file(kind, relative, ["source", "duplicate_of"] if kind == "documents" else ["source"])
@@ -293,7 +357,8 @@ def _carry_over(dataset: Dataset, version: Version, kind: str, replaced_sources:
             continue
         replaced += pc.sum(replacing).as_py() or 0
         table = dataset.read_file(kind, relative)
-        orphans += table.filter(orphaned).to_pylist()
+        if pc.any(orphaned).as_py():
+            orphans.append(table.filter(orphaned))
         remaining = table.filter(pc.invert(leaving))
         if remaining.num_rows:
             version.write(kind, relative, remaining)
@@ -305,8 +370,10 @@ def _load_index(dataset: Dataset, threshold: float) -> DedupIndex:
     return DedupIndex.from_table(pq.read_table(path), threshold) if path else DedupIndex(threshold)
 
 
-def _duplicate_reject(document: dict) -> dict:
-    return build_reject(source=document["source"], reason="duplicate",
-                        detail=f"duplicate of {document['duplicate_of']}",
-                        processed_at=document["processed_at"], source_sha256=document["source_sha256"],
-                        size_bytes=None)
+def _duplicate_rejects(duplicates: pa.Table) -> pa.Table:
+    """`duplicate` rejects for documents dropped as duplicates."""
+    rows = duplicates.select(["source", "duplicate_of", "processed_at", "source_sha256"]).to_pylist()
+    return pa.Table.from_pylist(
+        [build_reject(source=row["source"], reason="duplicate", detail=f"duplicate of {row['duplicate_of']}",
+                      processed_at=row["processed_at"], source_sha256=row["source_sha256"], size_bytes=None)
+         for row in rows], schema=KINDS["rejects"])

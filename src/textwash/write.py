@@ -244,10 +244,16 @@ class Version:
         return any((self.folder / kind).rglob("*.parquet"))
 
     def write(self, kind: str, relative: Path, table: pa.Table) -> None:
-        path = self.folder / kind / relative
-        path.parent.mkdir(parents=True, exist_ok=True)
-        pq.write_table(with_metadata(table, kind), path, compression="zstd")
-        _fsync_file(path)
+        file = self.new_file(kind, relative)
+        try:
+            file.write(table)
+        finally:
+            file.close()
+
+    def new_file(self, kind: str, relative: Path) -> FileWriter:
+        """A data file of `kind` in this version, written a table (row group) at a time, so a file
+        can grow from many batches without holding them all; the caller closes it."""
+        return FileWriter(self.folder / kind / relative, kind)
 
     def write_state(self, name: str, table: pa.Table) -> None:
         """Write a state file (ledger, dedup index) of this version."""
@@ -269,6 +275,25 @@ class Version:
         os.replace(link, out / CURRENT)
         _fsync_dir(out)
         self.dataset.recover()
+
+
+class FileWriter:
+    """One Parquet file of `kind` with textwash's metadata, appended to a table at a time."""
+
+    def __init__(self, path: Path, kind: str):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self.rows = 0
+        self._writer = pq.ParquetWriter(path, with_metadata(KINDS[kind].empty_table(), kind).schema,
+                                        compression="zstd")
+
+    def write(self, table: pa.Table) -> None:
+        self._writer.write_table(table)
+        self.rows += table.num_rows
+
+    def close(self) -> None:
+        self._writer.close()
+        _fsync_file(self.path)
 
 
 def _fsync_file(path: Path) -> None:
