@@ -182,7 +182,7 @@ def _publish_counts(summary: dict, figures: dict) -> None:
     reasons = "\n".join(f"| {reason} | {count} |" for reason, count in figures["removal_reasons"]) or "| (none) | 0 |"
     create_markdown_artifact(key="textwash-summary", description="Top removal reasons and the output", markdown=(
         f"## textwash run {summary['run_id']}\n\n"
-        f"Output: `{summary['output']}` ({summary['commits']} versions committed)\n\n"
+        f"Output: `{summary['output']}` (versions committed: {summary['commits']})\n\n"
         f"| removal reason | spans |\n| --- | --- |\n{reasons}\n"))
 
 

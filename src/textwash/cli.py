@@ -176,7 +176,7 @@ def _run_flow(raw: str, out: str, workers: int, dask_address: str | None, rules:
     )
     console.print(
         f"{summary['replaced']} older records replaced in {summary['seconds']:.1f} s, "
-        f"{summary['commits']} versions committed → {summary['output']}"
+        f"{summary['commits']} {'version' if summary['commits'] == 1 else 'versions'} committed → {summary['output']}"
         if summary["committed"] else f"nothing new: {summary['output']} unchanged"
     )
 
