@@ -58,7 +58,7 @@ STEP_OF = {
     "extract_metadata": "metadata", "merge_metadata": "metadata", "detect_language": "language",
     "build_document": "record", "build_reject": "record", "sha256_hex": "record",
 }
-_FLOW_SECONDS = re.compile(r" in ([0-9.]+) s ")
+_FLOW_SECONDS = re.compile(r" in ([0-9.]+) s\b")
 
 
 # ---------------------------------------------------------------- measuring processes
