@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 from enum import Enum
 
-from textwash.lines import WORD, Line, Page
+from textwash.lines import SENTENCE_END, WORD, Line, Page
 
 # py3langid codes → jusText stoplist names. A language without a stoplist is judged by size and
 # punctuation alone: no line ever loses for not being in a listed language.
@@ -45,8 +45,6 @@ MENU_RUN = 3
 # How far (in kept lines) a short line looks for prose on each side when taking its class.
 CONTEXT_REACH = 3
 
-# Sentence punctuation, possibly closed by quotes or brackets, or a closing emoji or emoticon.
-_SENTENCE_END = re.compile(r"(?:[.!?…:;。！？][\"'”’»)\]]*|[\U0001F300-\U0001FAFF\u2600-\u27BF]|[:;]-?[)D(])\s*$")
 # Scripts written without spaces between words: a character there carries about half a word.
 _UNSPACED = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\u0e00-\u0e7f]")
 
@@ -93,13 +91,13 @@ def features(line: Line, stopwords: frozenset[str] | None) -> LineFeatures:
         density = len([word for word in map(str.lower, words) if word in stopwords]) / len(words)
     alphabetic = [word for word in words if word[0].isalpha()]
     capitalised = sum(word[0].isupper() for word in alphabetic) / len(alphabetic) if alphabetic else 0.0
-    return LineFeatures(line_size(line.text, len(words)), bool(_SENTENCE_END.search(line.text)), density,
+    return LineFeatures(line_size(line.text, len(words)), bool(SENTENCE_END.search(line.text)), density,
                         capitalised)
 
 
 def reads_as_sentence(line: Line) -> bool:
     """Ends like a sentence, or is a long line in sentence case whose final stop was lost."""
-    if _SENTENCE_END.search(line.text):
+    if SENTENCE_END.search(line.text):
         return True
     f = features(line, None)
     return f.size >= UNPUNCTUATED_SENTENCE_WORDS and f.capitalised < SENTENCE_CASE_CAPITALS
@@ -161,7 +159,7 @@ def classify(page: Page, language: str | None) -> dict[int, LineClass]:
 
 def is_menu_item(line: Line) -> bool:
     """A line that could be one entry of a menu: short, and not a sentence."""
-    return line_size(line.text) < SHORT_WORDS and not _SENTENCE_END.search(line.text)
+    return line_size(line.text) < SHORT_WORDS and not SENTENCE_END.search(line.text)
 
 
 def apply_menu_runs(page: Page, classes: dict[int, LineClass]) -> None:

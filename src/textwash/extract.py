@@ -141,6 +141,7 @@ def merge_metadata(page: PageMetadata, text: Metadata) -> Metadata:
         publisher=page.publisher or text.publisher,
         published=page.published or text.published,
         section=page.categories or text.section,
+        language=page.language or text.language,
     )
 
 

@@ -10,6 +10,8 @@ import re
 from dataclasses import dataclass, field
 
 WORD = re.compile(r"\w+")
+# Sentence punctuation, possibly closed by quotes or brackets, or a closing emoji or emoticon.
+SENTENCE_END = re.compile(r"(?:[.!?…:;。！？][\"'”’»)\]]*|[\U0001F300-\U0001FAFF\u2600-\u27BF]|[:;]-?[)D(])\s*$")
 
 
 @dataclass

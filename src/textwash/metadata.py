@@ -90,6 +90,7 @@ class Metadata:
     dateline: str | None = None
     published: dt.date | None = None
     section: list[str] = field(default_factory=list)
+    language: str | None = None  # ISO 639-1 code, detected from the page's prose
 
 
 def extract_metadata(page: Page) -> Metadata:

@@ -33,7 +33,7 @@ from textwash.extract import (  # noqa: F401  (the default limits are re-exporte
     too_deep,
 )
 from textwash.formats import DEFAULT_MAX_RATIO, HTML, TEXT, BadItem, InputItem, read_items
-from textwash.language import detect_language
+from textwash.language import page_language
 from textwash.lines import WORD, Page
 from textwash.metadata import Metadata, extract_metadata
 from textwash.read import DEFAULT_MAX_BYTES
@@ -71,9 +71,6 @@ class BatchResult:
     templates: TemplateState = field(default_factory=TemplateState)  # the batch's line counts per site
 
 
-# How many of the longest lines decide the language whose stopwords the line layers use.
-LANGUAGE_LINES = 30
-
 # The cleaning layers, in the order they run; any of them can be turned off for an ablation.
 LAYERS = ("unwrap", "rules", "metadata", "templates", "end-rules", "line-classes", "region", "teasers", "repeats")
 
@@ -93,7 +90,7 @@ def clean_text(text: str, rules: RuleSet, layers_off: frozenset[str] = frozenset
                template_keys: frozenset[str] = frozenset()) -> tuple[Page, Metadata]:
     """Clean repaired text: line rules, metadata, the site's template lines, end-of-article rules,
     then the structural layers (line classes, article region, topic teasers, repeats), which judge
-    what the earlier ones left."""
+    what the earlier ones left. The page's language (in the metadata) picks the stopwords."""
     check_layers(layers_off)
     if "unwrap" not in layers_off:
         text = unwrap(text)
@@ -103,8 +100,8 @@ def clean_text(text: str, rules: RuleSet, layers_off: frozenset[str] = frozenset
     meta = extract_metadata(page) if "metadata" not in layers_off else Metadata()
     if "templates" not in layers_off:
         apply_site_templates(page, template_keys)
-    # The page's longest lines are its prose: they tell its language better than the menus on top.
-    language = detect_language("\n".join(sorted((line.text for line in page.lines), key=len, reverse=True)[:LANGUAGE_LINES]))
+    language = page_language(page.lines)
+    meta = dataclasses.replace(meta, language=language)
     classes = classify(page, language)
     if "end-rules" not in layers_off:
         apply_end_rules(page, rules, is_prose=lambda line: classes.get(line.number) is LineClass.GOOD)
@@ -189,7 +186,7 @@ def process_prepared(prepared: Prepared, processed_at: dt.datetime, rules: RuleS
         source_sha256=sha256_hex(item.data),
         page=page,
         meta=meta,
-        language=page_meta.language or detect_language(text),
+        language=meta.language,
         encoding=prepared.decoded.encoding,
         repaired=prepared.repaired.changed,
         processed_at=processed_at,
