@@ -2,11 +2,11 @@
 from __future__ import annotations
 
 from textwash.clean import apply_line_rules
-from textwash.clean_lines import LineClass, apply_menu_runs, classify, line_size, stoplist
+from textwash.clean_lines import LineClass, apply_menu_runs, classify, stoplist
 from textwash.clean_region import AFTER, BEFORE, apply_article_region, article_span
 from textwash.clean_repeats import REASON as REPEAT, apply_repeats
 from textwash.clean_teasers import REASON as TEASER, apply_topic_teasers
-from textwash.lines import Page
+from textwash.lines import Line, Page
 from textwash.pipeline import clean_text
 from textwash.rules import load_rules
 
@@ -89,7 +89,7 @@ def test_region_is_the_largest_run_and_none_without_prose():
 def test_lines_in_a_language_without_a_stoplist_are_judged_by_size_and_punctuation():
     japanese = "市議会は火曜日、北部地区へのバス路線の拡大を決めた。住民は長年、バスが少なく遅いと訴えてきた。計画では新しい路線が四本加わる。"
     assert stoplist("ja") is None
-    assert line_size(japanese) > 20
+    assert Line(1, japanese).size > 20
     page = page_of("ホーム", japanese, japanese.replace("四本", "五本"))
     assert classify(page, "ja")[page.kept()[1].number] is LineClass.GOOD
 

@@ -20,10 +20,11 @@ def apply_line_rules(page: Page, rules: RuleSet) -> None:
     for index, line in enumerate(page.lines):
         if not line.kept:
             continue
+        words, text = line.words, line.text
         for rule in rules.line_rules:
-            if rule.max_words is not None and line.words > rule.max_words:
+            if rule.max_words is not None and words > rule.max_words:
                 continue
-            if rule.pattern.fullmatch(line.text):
+            if rule.pattern.fullmatch(text):
                 page.cut(line, rule.reason)
                 if rule.with_previous and index > 0:
                     previous = page.lines[index - 1]

@@ -10,11 +10,10 @@ prose lines (a sub-heading, a one-line quote) takes the class of its neighbours 
 from __future__ import annotations
 
 import functools
-import re
 from dataclasses import dataclass
 from enum import Enum
 
-from textwash.lines import SENTENCE_END, WORD, Line, Page
+from textwash.lines import SENTENCE_END, Line, Page
 
 # py3langid codes → jusText stoplist names. A language without a stoplist is judged by size and
 # punctuation alone: no line ever loses for not being in a listed language.
@@ -45,8 +44,6 @@ MENU_RUN = 3
 # How far (in kept lines) a short line looks for prose on each side when taking its class.
 CONTEXT_REACH = 3
 
-# Scripts written without spaces between words: a character there carries about half a word.
-_UNSPACED = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\u0e00-\u0e7f]")
 
 
 class LineClass(str, Enum):
@@ -75,24 +72,14 @@ def stoplist(language: str | None) -> frozenset[str] | None:
     return frozenset(word.lower() for word in justext.get_stoplist(name))
 
 
-def line_size(text: str, words: int | None = None) -> float:
-    """The size of a line in words; unspaced scripts count one word per two characters.
-    `words`: the line's WORD count, when the caller has it."""
-    if not _UNSPACED.search(text):
-        return float(len(WORD.findall(text)) if words is None else words)
-    spaced_words = len(WORD.findall(_UNSPACED.sub(" ", text)))
-    return spaced_words + len(_UNSPACED.findall(text)) / 2
-
-
 def features(line: Line, stopwords: frozenset[str] | None) -> LineFeatures:
-    words = WORD.findall(line.text)
+    words = line.tokens
     density = None
     if stopwords is not None and words:
-        density = len([word for word in map(str.lower, words) if word in stopwords]) / len(words)
-    alphabetic = [word for word in words if word[0].isalpha()]
-    capitalised = sum(word[0].isupper() for word in alphabetic) / len(alphabetic) if alphabetic else 0.0
-    return LineFeatures(line_size(line.text, len(words)), bool(SENTENCE_END.search(line.text)), density,
-                        capitalised)
+        density = sum(map(stopwords.__contains__, line.lowered)) / len(words)
+    initials = [word[0] for word in words if word[0].isalpha()]
+    capitalised = sum(map(str.isupper, initials)) / len(initials) if initials else 0.0
+    return LineFeatures(line.size, bool(SENTENCE_END.search(line.text)), density, capitalised)
 
 
 def reads_as_sentence(line: Line) -> bool:
@@ -159,7 +146,7 @@ def classify(page: Page, language: str | None) -> dict[int, LineClass]:
 
 def is_menu_item(line: Line) -> bool:
     """A line that could be one entry of a menu: short, and not a sentence."""
-    return line_size(line.text) < SHORT_WORDS and not SENTENCE_END.search(line.text)
+    return line.size < SHORT_WORDS and not SENTENCE_END.search(line.text)
 
 
 def apply_menu_runs(page: Page, classes: dict[int, LineClass]) -> None:

@@ -10,7 +10,7 @@ break lines from the rules file, with a high cost of their own.
 """
 from __future__ import annotations
 
-from textwash.clean_lines import LineClass, is_menu_item, line_size
+from textwash.clean_lines import LineClass, is_menu_item
 from textwash.lines import Line, Page
 from textwash.rules import BreakRule
 
@@ -77,7 +77,7 @@ def apply_article_region(page: Page, classes: dict[int, LineClass], break_rules:
     breaks = [matching_break(line, break_rules) if line.kept else None for line in lines]
     scores = [
         -rule.penalty if rule
-        else line_score(line_size(line.text), classes.get(line.number, LineClass.BAD)) if line.kept
+        else line_score(line.size, classes.get(line.number, LineClass.BAD)) if line.kept
         else -CUT_LINE_COST
         for line, rule in zip(lines, breaks)
     ]

@@ -7,7 +7,7 @@ seen leave with the reason below. Runs on the article region, so the first copy 
 """
 from __future__ import annotations
 
-from textwash.lines import WORD, Page
+from textwash.lines import Line, Page
 
 SHINGLE = 4
 # Share of a line's 4-word runs that must already have been seen for it to count as a repeat.
@@ -16,20 +16,20 @@ REASON = "repeat of earlier text"
 TITLE = "metadata: title"
 
 
-def _shingles(text: str) -> list[tuple[str, ...]]:
-    tokens = [token.lower() for token in WORD.findall(text)]
+def _shingles(line: Line) -> list[tuple[str, ...]]:
+    tokens = line.lowered
     if len(tokens) < SHINGLE:
         return [tuple(tokens)] if tokens else []
-    return [tuple(tokens[i:i + SHINGLE]) for i in range(len(tokens) - SHINGLE + 1)]
+    return list(zip(*(tokens[i:] for i in range(SHINGLE))))
 
 
 def apply_repeats(page: Page) -> None:
     # The title, read as metadata, counts as seen: a page often prints it again further down.
     seen: set[tuple[str, ...]] = {
-        shingle for line in page.lines if line.reason == TITLE for shingle in _shingles(line.text)
+        shingle for line in page.lines if line.reason == TITLE for shingle in _shingles(line)
     }
     for line in page.kept():
-        shingles = _shingles(line.text)
+        shingles = _shingles(line)
         if shingles and sum(s in seen for s in shingles) >= REPEATED_SHARE * len(shingles):
             page.cut(line, REASON)
             continue

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from textwash.lines import WORD, Line, Page
+from textwash.lines import Line, Page
 
 # The article's opening needs this many content words before any tail after it is judged.
 MIN_HEAD_WORDS = 100
@@ -27,11 +27,8 @@ OFF_TOPIC_RATIO = 0.3
 REASON = "teaser: off the article's topic"
 
 
-def content_words(text: str, stopwords: frozenset[str]) -> list[str]:
-    return [
-        word for word in (token.lower() for token in WORD.findall(text))
-        if len(word) > 2 and not word.isdigit() and word not in stopwords
-    ]
+def content_words(line: Line, stopwords: frozenset[str]) -> list[str]:
+    return [word for word in line.lowered if len(word) > 2 and word not in stopwords and not word.isdigit()]
 
 
 class EchoMeter:
@@ -73,7 +70,7 @@ def teaser_tail_start(lines: list[Line], stopwords: frozenset[str]) -> int | Non
     its first half) sets the bar: a tail that echoes what stands before it less than
     OFF_TOPIC_RATIO of that is about something else.
     """
-    words = [content_words(line.text, stopwords) for line in lines]
+    words = [content_words(line, stopwords) for line in lines]
     tail = EchoMeter()  # earlier: the lines before the cut point; later: the tail
     for line_words in words:
         tail.add_later(line_words)

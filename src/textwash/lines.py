@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 
 WORD = re.compile(r"\w+")
 # Sentence punctuation, possibly closed by quotes or brackets, or a closing emoji or emoticon.
+# Scripts written without spaces between words: a character there carries about half a word.
+UNSPACED = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\u0e00-\u0e7f]")
 SENTENCE_END = re.compile(r"(?:[.!?…:;。！？][\"'”’»)\]]*|[\U0001F300-\U0001FAFF\u2600-\u27BF]|[:;]-?[)D(])\s*$")
 
 
@@ -19,20 +21,45 @@ class Line:
     number: int  # 1-based position in the decoded text
     text: str  # stripped of surrounding white space
     reason: str | None = None  # why the line left the text; None while it is kept
-    # Steps ask for the word count of a line many times: count once per text the line holds.
-    _counted: str | None = field(default=None, init=False, repr=False, compare=False)
-    _words: int = field(default=0, init=False, repr=False, compare=False)
+    # Every layer reads a line's words: split once per text the line holds (a span cut changes it).
+    _split: str | None = field(default=None, init=False, repr=False, compare=False)
+    _tokens: list[str] = field(default_factory=list, init=False, repr=False, compare=False)
+    _lowered: list[str] | None = field(default=None, init=False, repr=False, compare=False)
+    _size: float | None = field(default=None, init=False, repr=False, compare=False)
 
     @property
     def kept(self) -> bool:
         return self.reason is None and bool(self.text)
 
     @property
+    def tokens(self) -> list[str]:
+        """The line's words (WORD matches), as written."""
+        if self._split is not self.text:
+            self._tokens, self._lowered, self._size, self._split = WORD.findall(self.text), None, None, self.text
+        return self._tokens
+
+    @property
+    def lowered(self) -> list[str]:
+        """The line's words in lower case."""
+        tokens = self.tokens
+        if self._lowered is None:
+            self._lowered = [token.lower() for token in tokens]
+        return self._lowered
+
+    @property
     def words(self) -> int:
-        if self._counted is not self.text:
-            self._words = len(WORD.findall(self.text))
-            self._counted = self.text
-        return self._words
+        return len(self.tokens)
+
+    @property
+    def size(self) -> float:
+        """The line's size in words, where unspaced scripts count one word per two characters."""
+        tokens = self.tokens
+        if self._size is None:
+            if UNSPACED.search(self.text):
+                self._size = len(WORD.findall(UNSPACED.sub(" ", self.text))) + len(UNSPACED.findall(self.text)) / 2
+            else:
+                self._size = float(len(tokens))
+        return self._size
 
 
 @dataclass
@@ -46,7 +73,7 @@ class Page:
         return cls([Line(i, raw.strip()) for i, raw in enumerate(text.split("\n"), start=1)])
 
     def kept(self) -> list[Line]:
-        return [line for line in self.lines if line.kept]
+        return [line for line in self.lines if line.reason is None and line.text]  # Line.kept, inlined: hot
 
     def cut(self, line: Line, reason: str) -> None:
         """Take a whole line out of the text, unless an earlier step already did."""
