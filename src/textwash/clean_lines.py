@@ -10,7 +10,6 @@ prose lines (a sub-heading, a one-line quote) takes the class of its neighbours 
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
 from enum import Enum
 
 from textwash.lines import SENTENCE_END, Line, Page
@@ -53,14 +52,6 @@ class LineClass(str, Enum):
     BAD = "bad"  # chrome on its own evidence
 
 
-@dataclass(frozen=True)
-class LineFeatures:
-    size: float  # words, counting unspaced scripts by characters
-    sentence: bool  # ends like a sentence
-    stopword_density: float | None  # None when the language has no stoplist
-    capitalised: float  # share of words that start with a capital
-
-
 @functools.cache
 def stoplist(language: str | None) -> frozenset[str] | None:
     """The stopwords of `language` (an ISO 639-1 code), or None when there is no list for it."""
@@ -72,40 +63,44 @@ def stoplist(language: str | None) -> frozenset[str] | None:
     return frozenset(word.lower() for word in justext.get_stoplist(name))
 
 
-def features(line: Line, stopwords: frozenset[str] | None) -> LineFeatures:
-    words = line.tokens
-    density = None
-    if stopwords is not None and words:
-        density = sum(map(stopwords.__contains__, line.lowered)) / len(words)
-    initials = [word[0] for word in words if word[0].isalpha()]
-    capitalised = sum(map(str.isupper, initials)) / len(initials) if initials else 0.0
-    return LineFeatures(line.size, bool(SENTENCE_END.search(line.text)), density, capitalised)
+def stopword_density(line: Line, stopwords: frozenset[str]) -> float:
+    """The share of the line's words (it must have some) that are stopwords."""
+    words = line.lowered
+    return sum(map(stopwords.__contains__, words)) / len(words)
+
+
+def capitalised_share(line: Line) -> float:
+    """The share of the line's alphabetic words that start with a capital."""
+    initials = [word[0] for word in line.tokens if word[0].isalpha()]
+    return sum(map(str.isupper, initials)) / len(initials) if initials else 0.0
 
 
 def reads_as_sentence(line: Line) -> bool:
     """Ends like a sentence, or is a long line in sentence case whose final stop was lost."""
     if SENTENCE_END.search(line.text):
         return True
-    f = features(line, None)
-    return f.size >= UNPUNCTUATED_SENTENCE_WORDS and f.capitalised < SENTENCE_CASE_CAPITALS
+    return line.size >= UNPUNCTUATED_SENTENCE_WORDS and capitalised_share(line) < SENTENCE_CASE_CAPITALS
 
 
-def own_class(f: LineFeatures) -> LineClass:
-    """The class a line earns alone, before its context is considered."""
-    if f.size < SHORT_WORDS:
+def own_class(line: Line, stopwords: frozenset[str] | None) -> LineClass:
+    """The class a line earns alone, before its context is considered. Each feature is worked
+    out only when the verdict needs it: most lines of a page are short, and size decides them."""
+    size, sentence = line.size, bool(SENTENCE_END.search(line.text))
+    if size < SHORT_WORDS:
         # A short full sentence leans to prose: it needs prose on one side only, not on both.
-        return LineClass.NEAR if f.sentence and f.size >= SHORT_SENTENCE_WORDS else LineClass.SHORT
-    if f.stopword_density is None:
+        return LineClass.NEAR if sentence and size >= SHORT_SENTENCE_WORDS else LineClass.SHORT
+    if stopwords is None or not line.tokens:
         # No stoplist: punctuation and size decide.
-        if f.sentence:
-            return LineClass.GOOD if f.size >= LONG_WORDS / 2 else LineClass.NEAR
-        return LineClass.NEAR if f.size >= LONG_WORDS else LineClass.BAD
-    if f.stopword_density >= STOPWORDS_HIGH:
-        return LineClass.GOOD if f.size >= LONG_WORDS or f.sentence else LineClass.NEAR
-    if f.stopword_density >= STOPWORDS_LOW:
+        if sentence:
+            return LineClass.GOOD if size >= LONG_WORDS / 2 else LineClass.NEAR
+        return LineClass.NEAR if size >= LONG_WORDS else LineClass.BAD
+    density = stopword_density(line, stopwords)
+    if density >= STOPWORDS_HIGH:
+        return LineClass.GOOD if size >= LONG_WORDS or sentence else LineClass.NEAR
+    if density >= STOPWORDS_LOW:
         return LineClass.NEAR
     # Few stopwords: a list of names or headlines, unless it is long and reads as a sentence.
-    return LineClass.NEAR if f.sentence and f.size >= LONG_WORDS else LineClass.BAD
+    return LineClass.NEAR if sentence and size >= LONG_WORDS else LineClass.BAD
 
 
 def classify(page: Page, language: str | None) -> dict[int, LineClass]:
@@ -113,7 +108,7 @@ def classify(page: Page, language: str | None) -> dict[int, LineClass]:
     class of the nearest judged lines around them, as jusText does with paragraphs."""
     stopwords = stoplist(language)
     kept = page.kept()
-    classes = [own_class(features(line, stopwords)) for line in kept]
+    classes = [own_class(line, stopwords) for line in kept]
 
     def neighbour(index: int, step: int, skip: tuple[LineClass, ...]) -> LineClass:
         for other in range(index + step, index + step * (CONTEXT_REACH + 1), step):
