@@ -43,17 +43,17 @@ class EchoMeter:
         self.echoed = 0  # tokens of the later part whose word the earlier part uses
 
     def add_later(self, words: list[str]) -> None:
-        for word in words:
-            self.later[word] += 1
-            self.later_total += 1
-            self.echoed += word in self.earlier
+        self.later.update(words)
+        self.later_total += len(words)
+        self.echoed += sum(map(self.earlier.__contains__, words))
 
     def move_to_earlier(self, words: list[str]) -> None:
-        for word in words:
-            self.later[word] -= 1
-            self.later_total -= 1
-            self.echoed -= word in self.earlier
-        for word in set(words) - self.earlier:
+        counts = Counter(words)
+        for word, count in counts.items():
+            self.later[word] -= count
+        self.later_total -= len(words)
+        self.echoed -= sum(map(self.earlier.__contains__, words))
+        for word in counts.keys() - self.earlier:
             self.earlier.add(word)
             self.echoed += self.later[word]
 

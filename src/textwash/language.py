@@ -6,7 +6,7 @@ from collections.abc import Iterable
 
 import py3langid
 
-from textwash.lines import SENTENCE_END, WORD, Line
+from textwash.lines import WORD, Line, ends_as_sentence
 
 # Below this many words no classifier is reliable: the language stays unknown.
 MIN_WORDS = 5
@@ -33,5 +33,16 @@ def page_language(lines: Iterable[Line]) -> str | None:
     A page without prose lines is judged on all of them. On 108 pages this gave the verdict
     that detecting on the cleaned text gives, at one detection per page instead of two."""
     kept = [line for line in lines if line.kept]
-    prose = [line.text for line in kept if line.words >= PROSE_LINE_WORDS and SENTENCE_END.search(line.text)]
-    return detect_language("\n".join(prose or [line.text for line in kept]))
+    return detect_language(_sample(line.text for line in kept if line.words >= PROSE_LINE_WORDS
+                                   and ends_as_sentence(line.text)) or _sample(line.text for line in kept))
+
+
+def _sample(texts: Iterable[str]) -> str:
+    """The first SAMPLE_CHARS characters of `texts` joined by newlines, reading no more of them."""
+    taken, length = [], 0
+    for text in texts:
+        taken.append(text)
+        length += len(text) + 1
+        if length >= SAMPLE_CHARS:
+            break
+    return "\n".join(taken)[:SAMPLE_CHARS]
