@@ -55,7 +55,7 @@ STEP_OF = {
     "site_of": "clean: site templates", "apply_site_templates": "clean: site templates",
     "classify": "clean: line classes", "stoplist": "clean: line classes", "apply_menu_runs": "clean: line classes",
     "apply_article_region": "clean: region", "apply_topic_teasers": "clean: teasers", "apply_repeats": "clean: repeats",
-    "extract_metadata": "metadata", "merge_metadata": "metadata", "detect_language": "language",
+    "extract_metadata": "metadata", "merge_metadata": "metadata", "detect_language": "language", "page_language": "language",
     "build_document": "record", "build_reject": "record", "sha256_hex": "record",
 }
 _FLOW_SECONDS = re.compile(r" in ([0-9.]+) s\b")

@@ -23,7 +23,10 @@ from textwash.lines import WORD
 NUM_PERM = 128
 SHINGLE_WORDS = 5
 DEFAULT_THRESHOLD = 0.7
+_MERSENNE_BITS = np.uint64(61)
 _MERSENNE = np.uint64((1 << 61) - 1)
+# Shingles permuted at a time: the working arrays (shingles × NUM_PERM × 8 bytes) stay in cache.
+_SHINGLES_PER_STEP = 128
 _MAX_HASH = np.uint64((1 << 32) - 1)
 # FNV-1a's constants, to hash the rows of a band into one 64-bit key.
 _FNV_OFFSET = np.uint64(0xCBF29CE484222325)
@@ -68,10 +71,28 @@ def minhash(text: str) -> np.ndarray:
         (int.from_bytes(hashlib.blake2b(g.encode(), digest_size=4).digest(), "little") for g in grams),
         dtype=np.uint64, count=len(grams),
     )
-    # Universal hashing (a*x + b mod p) stands in for NUM_PERM random permutations; with x, a
-    # and b below 2**32 the product fits in uint64.
-    permuted = (hashes[:, None] * _PERM_A[None, :] + _PERM_B[None, :]) % _MERSENNE
-    return (permuted & _MAX_HASH).min(axis=0).astype(np.uint32)
+    lowest = np.full(NUM_PERM, _MAX_HASH, dtype=np.uint64)
+    for start in range(0, len(hashes), _SHINGLES_PER_STEP):
+        np.minimum(lowest, _lowest_permuted(hashes[start:start + _SHINGLES_PER_STEP]), out=lowest)
+    return lowest.astype(np.uint32)
+
+
+def _lowest_permuted(hashes: np.ndarray) -> np.ndarray:
+    """Per permutation, the least low 32 bits of (a*x + b) mod p over the shingle hashes x.
+
+    Universal hashing stands in for NUM_PERM random permutations; with x, a and b below 2**32 the
+    product fits in uint64 (the sum may wrap, as it always has: signatures stay comparable). The
+    modulus is a Mersenne prime, so x mod p = (x & p) + (x >> 61), less p once if that reaches p:
+    numpy's uint64 division was most of the cost.
+    """
+    permuted = np.multiply.outer(hashes, _PERM_A)
+    permuted += _PERM_B
+    reduced = permuted & _MERSENNE
+    permuted >>= _MERSENNE_BITS
+    reduced += permuted
+    np.subtract(reduced, _MERSENNE, out=reduced, where=reduced >= _MERSENNE)
+    reduced &= _MAX_HASH
+    return reduced.min(axis=0)
 
 
 def jaccard_estimate(a: np.ndarray, b: np.ndarray) -> float:
