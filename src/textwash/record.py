@@ -5,7 +5,7 @@ import datetime as dt
 import hashlib
 
 from textwash import __version__
-from textwash.lines import WORD, Page
+from textwash.lines import Page
 from textwash.metadata import Metadata
 
 
@@ -51,7 +51,7 @@ def build_document(
         "tags": tags or [],
         "language": language,
         "text": text,
-        "word_count": len(WORD.findall(text)),
+        "word_count": sum(line.words for line in page.kept()),  # words never span lines: WORD.findall(text)
         "content_sha256": sha256_hex(text.encode()),
         "removed": page.removed(),
         "encoding": encoding,
