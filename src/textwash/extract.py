@@ -39,7 +39,9 @@ _DATE_PARAMS = {"original_date": True, "extensive_search": True}
 # paragraph kept instead of the article), so it is a guard, not a tuning.
 SHORT_TEXT_CHARS = 1500
 MIN_SHARE_OF_RECALL = 0.5
-_RECALL_OPTIONS = dict(_TEXT_OPTIONS, favor_precision=False, favor_recall=True)
+# Recall mode skips the comparison with the other extractors: on the dev pages the retry's text
+# came out the same without it, at about a fifth less of the retry's time.
+_RECALL_OPTIONS = dict(_TEXT_OPTIONS, favor_precision=False, favor_recall=True, fast=True)
 
 
 # lxml's HTML parser (libxml2) gives up on elements nested about 256 deep and hands trafilatura
