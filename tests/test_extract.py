@@ -7,7 +7,7 @@ import pytest
 
 from conftest import DATA
 from shingles import precision_recall_f1
-from textwash.extract import ExtractTimeout, HtmlExtractor, PageMetadata, extract_page, merge_metadata
+from textwash.extract import ExtractTimeout, HtmlExtractor, PageMetadata, extract_page, merge_metadata, too_deep
 from textwash.formats import parse_timestamp
 from textwash.metadata import Metadata
 from textwash.pipeline import Settings, process_batch
@@ -55,6 +55,14 @@ def test_each_test_page_gives_its_article_whichever_pass_finds_it():
         html = gzip.decompress((DATA / "html" / f"{page_id}.html.gz").read_bytes()).decode("utf-8")
         precision, recall, _ = precision_recall_f1([(extract_page(html).text, page["body"])])
         assert precision >= 0.8 and recall >= 0.95, (page_id, precision, recall)
+
+
+def test_depth_scan_counts_only_elements_that_nest():
+    assert too_deep("<div>" * 5, 5) is None and too_deep("<div>" * 5, 4) == 20
+    flat = ("<div>" * 4 + "<br/><img src='a/b'><p>x<p>y<li>z" + "<span />" * 3 + "<!-- <div><div> -->"
+            + "<script>if (a<b) { '<div>' }</script>" + "<DIV class='a'>x</div>")
+    assert too_deep(flat, 4) is None
+    assert too_deep(flat + "<section data-path='1/2'>", 4) == len(flat)
 
 
 def test_page_metadata_wins_where_present():
