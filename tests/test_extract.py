@@ -60,7 +60,7 @@ def test_each_test_page_gives_its_article_whichever_pass_finds_it():
 def test_depth_scan_counts_only_elements_that_nest():
     assert too_deep("<div>" * 5, 5) is None and too_deep("<div>" * 5, 4) == 20
     flat = ("<div>" * 4 + "<br/><img src='a/b'><p>x<p>y<li>z" + "<span />" * 3 + "<!-- <div><div> -->"
-            + "<script>if (a<b) { '<div>' }</script>" + "<DIV class='a'>x</div>")
+            + "<script>if (a<b) { '<div>' }</script>" + "</DIV ><div class='a'>")
     assert too_deep(flat, 4) is None
     assert too_deep(flat + "<section data-path='1/2'>", 4) == len(flat)
 
