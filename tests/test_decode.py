@@ -62,3 +62,14 @@ def test_bad_bytes_raise_with_a_reason(data, reason):
         decode(data)
     assert info.value.reason == reason
     assert info.value.detail
+
+
+@pytest.mark.parametrize("unprintable", ["\x01", "\ue000", "\U0010fffe"])  # a control, private use, a non-character
+def test_text_with_many_unprintable_characters_is_not_taken_as_decoded(unprintable):
+    # Past the first 64 kB, where only the decoded text's check can see them.
+    text = ARTICLE * 1000 + (ARTICLE[:40] + unprintable * 5) * 400
+    with pytest.raises(DecodeError) as info:
+        decode(text.encode("utf-8"))
+    assert info.value.reason == "undecodable" and "2000 unprintable characters" in info.value.detail
+    few = ARTICLE * 1000 + unprintable * 20
+    assert decode(few.encode("utf-8")).text == few

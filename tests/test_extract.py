@@ -1,11 +1,13 @@
 """HTML extraction: the capped worker, page metadata, and its merge with the text-level metadata."""
 import datetime as dt
 import gzip
+import json
 
 import pytest
 
 from conftest import DATA
-from textwash.extract import ExtractTimeout, HtmlExtractor, PageMetadata, extract_page, merge_metadata
+from shingles import precision_recall_f1
+from textwash.extract import ExtractTimeout, HtmlExtractor, PageMetadata, extract_page, merge_metadata, too_deep
 from textwash.formats import parse_timestamp
 from textwash.metadata import Metadata
 from textwash.pipeline import Settings, process_batch
@@ -43,6 +45,24 @@ def test_extractor_raises_on_timeout_and_recovers():
         with pytest.raises(ExtractTimeout):
             extractor.extract(slow_page())
         assert "e-tron Sportback" in extractor.extract(html).text
+
+
+def test_each_test_page_gives_its_article_whichever_pass_finds_it():
+    """Three pages' articles come from the first (fast) pass; on the Brazilian one it finds nothing,
+    and the full cascade must find the article, not settle for recall mode's page chrome."""
+    truth = json.loads((DATA / "html" / "truth.json").read_text(encoding="utf-8"))
+    for page_id, page in truth.items():
+        html = gzip.decompress((DATA / "html" / f"{page_id}.html.gz").read_bytes()).decode("utf-8")
+        precision, recall, _ = precision_recall_f1([(extract_page(html).text, page["body"])])
+        assert precision >= 0.8 and recall >= 0.95, (page_id, precision, recall)
+
+
+def test_depth_scan_counts_only_elements_that_nest():
+    assert too_deep("<div>" * 5, 5) is None and too_deep("<div>" * 5, 4) == 20
+    flat = ("<div>" * 4 + "<br/><img src='a/b'><p>x<p>y<li>z" + "<span />" * 3 + "<!-- <div><div> -->"
+            + "<script>if (a<b) { '<div>' }</script>" + "</DIV ><div class='a'>")
+    assert too_deep(flat, 4) is None
+    assert too_deep(flat + "<section data-path='1/2'>", 4) == len(flat)
 
 
 def test_page_metadata_wins_where_present():
