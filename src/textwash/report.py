@@ -61,7 +61,7 @@ COLUMN_ROWS_PER_READ = 1000  # rows at a time while reading the few columns of t
 WORD_RE2 = r"[\pL\pN_]+"
 # What tells that a document's row changed under the same doc_id: reprocessing stamps a new
 # processed_at; duplicate flags change when an original's input does.
-ROW_VERSION_COLUMNS = ("processed_at", "duplicate_of", "content_sha256")
+ROW_VERSION_COLUMNS = ("processed_at", "duplicate_of")
 
 # Ink colours for removal reasons; each reaches WCAG AA contrast (4.5:1) as text on white and on
 # its own tint. A reason's family takes a fixed ink, so a page never depends on other documents.
@@ -112,6 +112,7 @@ class Overview:
     sites: Counter = field(default_factory=Counter)
     cuts_by_reason: Counter = field(default_factory=Counter)  # spans
     words_by_reason: Counter = field(default_factory=Counter)
+    reason_numbers: dict[str, int] = field(default_factory=dict)  # how the document list names reasons
 
     @property
     def removed_share(self) -> float:
@@ -204,10 +205,11 @@ def _summarize_batch(batch: pa.RecordBatch, overview: Overview) -> pa.Table:
         overview.words_by_reason[reason] += total
         overview.cuts_by_reason[reason] += count
     words_removed = np.bincount(owner, weights=span_words.to_numpy(zero_copy_only=False), minlength=n).astype(np.int64)
+    # A document's reasons as numbers ("3,7"): their names would be most of the list's bytes.
     reasons_of: list[list[str]] = [[] for _ in range(n)]
     distinct = pa.table({"owner": owner, "reason": reasons}).group_by(["owner", "reason"]).aggregate([])
     for i, reason in zip(distinct["owner"].to_pylist(), distinct["reason"].to_pylist()):
-        reasons_of[i].append(reason)
+        reasons_of[i].append(str(overview.reason_numbers.setdefault(reason, len(overview.reason_numbers))))
 
     word_count = _column(batch, "word_count", pa.int32())
     words_kept = pc.if_else(pc.is_valid(word_count), pc.cast(word_count, pa.int64()),
@@ -236,7 +238,7 @@ def _summarize_batch(batch: pa.RecordBatch, overview: Overview) -> pa.Table:
         "words_removed": words_removed,
         "removed_share": np.divide(words_removed, totals, out=np.zeros(n), where=totals > 0),
         "cuts": pc.list_value_length(removed).fill_null(0),
-        "reasons": pa.array([json.dumps(sorted(found)) for found in reasons_of], pa.string()),
+        "reasons": pa.array([",".join(found) for found in reasons_of], pa.string()),
         "duplicate": pc.is_valid(duplicate_of),
         "row_version": _row_versions(batch),
     })
@@ -432,9 +434,13 @@ def render_list_page(template: str, overview: Overview, listing: pa.Table, numbe
                      **context) -> Iterator[str]:
     """Page `number` of `pages` of the document list (the index: with the overview), in pieces."""
     start = (number - 1) * LIST_PAGE_SIZE
+    documents = listing.slice(start, LIST_PAGE_SIZE).select(LIST_COLUMNS).to_pylist()
+    names = {number: reason for reason, number in overview.reason_numbers.items()}
+    for document in documents:
+        document["reasons"] = json.dumps(sorted(names[int(number)] for number in document["reasons"].split(",") if number))
     return _environment().get_template(template).generate(
         overview=overview,
-        documents=listing.slice(start, LIST_PAGE_SIZE).select(LIST_COLUMNS).to_pylist(),
+        documents=documents,
         first=start + 1,
         page_number=number,
         page_size=LIST_PAGE_SIZE,
