@@ -145,15 +145,14 @@ def _open(folder: Path) -> ds.Dataset | None:
         raise DatasetError(f"cannot read {folder}: {exc}") from exc
 
 
-def _batches(dataset: ds.Dataset | None, folder: Path, rows: int, columns: list[str] | None = None,
-             where: pc.Expression | None = None) -> Iterator[pa.RecordBatch]:
-    """The rows of `dataset` a batch of `rows` at a time, in one order for every pass, without
+def _batches(source: ds.Dataset | ds.Fragment | None, folder: Path, rows: int, **options) -> Iterator[pa.RecordBatch]:
+    """The rows of `source` a batch of `rows` at a time, in one order for every pass, without
     read-ahead of whole files (a report of a large dataset never holds it whole)."""
-    if dataset is None:
+    if source is None:
         return
     try:
-        yield from dataset.to_batches(columns=columns, filter=where, batch_size=rows, batch_readahead=0,
-                                      fragment_readahead=0, use_threads=False)
+        yield from source.to_batches(batch_size=rows, batch_readahead=0, fragment_readahead=0, use_threads=False,
+                                     **options)
     except (pa.ArrowException, OSError) as exc:
         raise DatasetError(f"cannot read {folder}: {exc}") from exc
 
@@ -271,7 +270,7 @@ def summarize(dataset: Path) -> tuple[Overview, pa.Table, pa.Table]:
     if "word_count" not in names and "text" in names:
         columns.append("text")  # older files: count the words of the text
     parts = [_summarize_batch(batch, overview)
-             for batch in _batches(documents, dataset / "documents", COLUMN_ROWS_PER_READ, columns)]
+             for batch in _batches(documents, dataset / "documents", COLUMN_ROWS_PER_READ, columns=columns)]
     listing = pa.concat_tables(parts) if parts else _summarize_batch(
         pa.RecordBatch.from_pylist([], schema=pa.schema([])), overview)
     listing = listing.sort_by([("source", "ascending"), ("doc_id", "ascending")])
@@ -287,7 +286,7 @@ def _read_rejects(dataset: Path) -> pa.Table:
     folder = dataset / "rejects"
     rejects = _open(folder) if folder.is_dir() else None
     columns = [name for name in names if rejects is not None and name in rejects.schema.names]
-    batches = list(_batches(rejects, folder, COLUMN_ROWS_PER_READ, columns))
+    batches = list(_batches(rejects, folder, COLUMN_ROWS_PER_READ, columns=columns))
     table = pa.Table.from_batches(batches) if batches else pa.table({})
     table = pa.table({name: pc.cast(table[name], pa.string()) if name in table.column_names
                       else pa.nulls(table.num_rows, pa.string()) for name in names})
@@ -503,8 +502,7 @@ def write_report(dataset: Path | str, out: Path | str | None = None, generated: 
     fresh = pc.and_(pc.is_in(keys, value_set=shown), pc.is_in(current["page"], value_set=on_disk))
     stale = current.filter(pc.invert(fresh))
     if stale.num_rows:
-        where = None if stale.num_rows == current.num_rows else pc.field("doc_id").isin(stale["doc_id"].combine_chunks())
-        _write_pages(dataset, out, where)
+        _write_pages(dataset, out, None if stale.num_rows == current.num_rows else stale["doc_id"].combine_chunks())
     for page in pc.filter(on_disk, pc.invert(pc.is_in(on_disk, value_set=current["page"]))).to_pylist():
         (out / page).unlink(missing_ok=True)
     _write_pages_shown(out, keys, stamp)
@@ -520,12 +518,21 @@ def write_report(dataset: Path | str, out: Path | str | None = None, generated: 
     return index
 
 
-def _write_pages(dataset: Path, out: Path, where: pc.Expression | None) -> None:
-    """The pages of the documents `where` selects (all when None), a few rows at a time."""
+def _write_pages(dataset: Path, out: Path, doc_ids: pa.Array | None) -> None:
+    """The pages of the documents `doc_ids` (all when None), a few rows at a time. Only the files
+    that hold one of them are read whole: new documents are in new files."""
     folder = dataset / "documents"
-    for batch in _batches(_open(folder), folder, ROWS_PER_READ, where=where):
-        for row in batch.to_pylist():
-            _write_text(out / page_of(row.get("doc_id")), render_document(row))
+    documents = _open(folder)
+    where = None if doc_ids is None else pc.field("doc_id").isin(doc_ids)
+    for fragment in documents.get_fragments() if documents is not None else ():
+        if where is not None:
+            ids = pa.concat_arrays([batch.column(0) for batch in _batches(
+                fragment, folder, COLUMN_ROWS_PER_READ, schema=documents.schema, columns=["doc_id"])] or [pa.array([], pa.string())])
+            if not pc.any(pc.is_in(ids, value_set=doc_ids)).as_py():
+                continue
+        for batch in _batches(fragment, folder, ROWS_PER_READ, schema=documents.schema, filter=where):
+            for row in batch.to_pylist():
+                _write_text(out / page_of(row.get("doc_id")), render_document(row))
 
 
 def _pages_on_disk(out: Path) -> pa.Array:
