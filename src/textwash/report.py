@@ -177,8 +177,9 @@ def page_of(doc_id: str | None) -> str:
     """The path of a document's page, relative to the report folder: a function of its id alone,
     so any page can link any other. Ids are hex; any other id is named by its hash."""
     doc_id = doc_id or ""
-    stem = doc_id if re.fullmatch(r"[0-9A-Za-z_-]{1,128}", doc_id) else "id-" + hashlib.sha256(doc_id.encode()).hexdigest()[:32]
-    return f"{DOCUMENT_PAGES}/{stem}.html"
+    if not re.fullmatch(r"[0-9A-Za-z_-]{1,128}", doc_id):
+        doc_id = "id-" + hashlib.sha256(doc_id.encode()).hexdigest()[:32]
+    return f"{DOCUMENT_PAGES}/{doc_id}.html"
 
 
 def _column(batch: pa.RecordBatch, name: str, kind: pa.DataType = pa.string()) -> pa.Array:
@@ -258,8 +259,8 @@ def _row_versions(batch: pa.RecordBatch) -> pa.Array:
 
 
 def summarize(dataset: Path) -> tuple[Overview, pa.Table, pa.Table]:
-    """The overview figures, the document list (LIST_COLUMNS and `row_version`, sorted by source
-    and doc_id) and the rejects (sorted by reason and source) of the dataset at `dataset`."""
+    """The overview figures, the document list (LIST_COLUMNS and `row_version`, in the order of the
+    files: `list_order` sorts it) and the rejects (sorted by reason and source) of the dataset at `dataset`."""
     _check_dataset(dataset)
     overview = Overview()
     documents = _open(dataset / "documents")
@@ -273,11 +274,16 @@ def summarize(dataset: Path) -> tuple[Overview, pa.Table, pa.Table]:
              for batch in _batches(documents, dataset / "documents", COLUMN_ROWS_PER_READ, columns=columns)]
     listing = pa.concat_tables(parts) if parts else _summarize_batch(
         pa.RecordBatch.from_pylist([], schema=pa.schema([])), overview)
-    listing = listing.sort_by([("source", "ascending"), ("doc_id", "ascending")])
     rejects = _read_rejects(dataset)
     overview.rejects = rejects.num_rows
     overview.rejects_by_reason.update(_value_counts(rejects["reason"]))
     return overview, listing, rejects
+
+
+def list_order(listing: pa.Table) -> pa.Array:
+    """The order of the document list, by source and doc_id, as row indices (a sorted copy of the
+    list would double its memory)."""
+    return pc.sort_indices(listing, sort_keys=[("source", "ascending"), ("doc_id", "ascending")])
 
 
 def _read_rejects(dataset: Path) -> pa.Table:
@@ -417,7 +423,8 @@ def bar_chart(counts: Counter, label: str, unit: str) -> str:
         y = i * row_height
         bar = max(2, round((width - value_room) * value / top))
         parts.append(f'<text x="0" y="{y + 13}" class="chart-label">{html.escape(reason)}</text>')
-        parts.append(f'<rect x="0" y="{y + label_height}" width="{bar}" height="{bar_height}" fill="{reason_ink(reason)}"/>')
+        parts.append(f'<rect x="0" y="{y + label_height}" width="{bar}" height="{bar_height}" '
+                     f'fill="{reason_ink(reason)}"/>')
         parts.append(f'<text x="{bar + 6}" y="{y + label_height + 11}" class="chart-value">'
                      f'{value:,} {html.escape(unit)}</text>')
     parts.append("</svg>")
@@ -429,14 +436,15 @@ def list_page_name(number: int) -> str:
     return "index.html" if number == 1 else f"list-{number}.html"
 
 
-def render_list_page(template: str, overview: Overview, listing: pa.Table, number: int, pages: int,
-                     **context) -> Iterator[str]:
-    """Page `number` of `pages` of the document list (the index: with the overview), in pieces."""
+def render_list_page(template: str, overview: Overview, listing: pa.Table, order: pa.Array, number: int,
+                     pages: int, **context) -> Iterator[str]:
+    """Page `number` of `pages` of the document list in `order` (the index: with the overview), in pieces."""
     start = (number - 1) * LIST_PAGE_SIZE
-    documents = listing.slice(start, LIST_PAGE_SIZE).select(LIST_COLUMNS).to_pylist()
+    documents = listing.select(LIST_COLUMNS).take(order.slice(start, LIST_PAGE_SIZE)).to_pylist()
     names = {number: reason for reason, number in overview.reason_numbers.items()}
     for document in documents:
-        document["reasons"] = json.dumps(sorted(names[int(number)] for number in document["reasons"].split(",") if number))
+        numbers = document["reasons"].split(",") if document["reasons"] else []
+        document["reasons"] = json.dumps(sorted(names[int(number)] for number in numbers))
     return _environment().get_template(template).generate(
         overview=overview,
         documents=documents,
@@ -448,11 +456,11 @@ def render_list_page(template: str, overview: Overview, listing: pa.Table, numbe
     )
 
 
-def render_index(overview: Overview, listing: pa.Table, rejects: pa.Table, pages: int,
+def render_index(overview: Overview, listing: pa.Table, order: pa.Array, rejects: pa.Table, pages: int,
                  dataset_label: str, generated: dt.datetime) -> Iterator[str]:
     """The overview page with the first page of the document list."""
     return render_list_page(
-        "index.html.j2", overview, listing, 1, pages,
+        "index.html.j2", overview, listing, order, 1, pages,
         rejects=rejects.slice(0, REJECTS_SHOWN).to_pylist(),
         chart=bar_chart(overview.words_by_reason, "Words removed, by reason", "words"),
         dataset=dataset_label,
@@ -508,10 +516,12 @@ def write_report(dataset: Path | str, out: Path | str | None = None, generated: 
     _write_pages_shown(out, keys, stamp)
 
     pages = max(1, -(-listing.num_rows // LIST_PAGE_SIZE))
+    order = list_order(listing)
     index = out / "index.html"
-    _write_text(index, render_index(overview, listing, rejects, pages, str(dataset), generated))
+    _write_text(index, render_index(overview, listing, order, rejects, pages, str(dataset), generated))
     for number in range(2, pages + 1):
-        _write_text(out / list_page_name(number), render_list_page("list.html.j2", overview, listing, number, pages))
+        _write_text(out / list_page_name(number),
+                    render_list_page("list.html.j2", overview, listing, order, number, pages))
     for extra in out.glob("list-*.html"):
         if extra.name not in {list_page_name(n) for n in range(2, pages + 1)}:
             extra.unlink()
@@ -526,8 +536,8 @@ def _write_pages(dataset: Path, out: Path, doc_ids: pa.Array | None) -> None:
     where = None if doc_ids is None else pc.field("doc_id").isin(doc_ids)
     for fragment in documents.get_fragments() if documents is not None else ():
         if where is not None:
-            ids = pa.concat_arrays([batch.column(0) for batch in _batches(
-                fragment, folder, COLUMN_ROWS_PER_READ, schema=documents.schema, columns=["doc_id"])] or [pa.array([], pa.string())])
+            ids = pa.concat_arrays([pa.array([], pa.string()), *(batch.column(0) for batch in _batches(
+                fragment, folder, COLUMN_ROWS_PER_READ, schema=documents.schema, columns=["doc_id"]))])
             if not pc.any(pc.is_in(ids, value_set=doc_ids)).as_py():
                 continue
         for batch in _batches(fragment, folder, ROWS_PER_READ, schema=documents.schema, filter=where):
