@@ -7,6 +7,7 @@ import shutil
 import struct
 import subprocess
 import zlib
+from collections import Counter
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -17,9 +18,16 @@ import pytest
 from typer.testing import CliRunner
 
 from conftest import SAMPLES, fold
+from textwash import report
+from textwash.clean_region import AFTER
+from textwash.clean_repeats import REASON as REPEAT
+from textwash.clean_teasers import REASON as TEASER
+from textwash.clean_templates import REASON as TEMPLATE
 from textwash.cli import app
-from textwash.pipeline import process_batch
-from textwash.report import OTHER_INK, REASON_INKS, document_blocks, read_dataset, reason_inks, summarize, tint, write_report
+from textwash.pipeline import NUL_REASON, process_batch
+from textwash.report import (KNOWN_FAMILIES, OTHER_INK, REASON_INKS, document_blocks, list_order, page_of,
+                             reason_family, reason_ink, summarize, tint, write_report)
+from textwash.rules import load_rules
 from textwash.schema import DOCUMENT_SCHEMA
 from textwash.write import write_parquet_atomic
 
@@ -44,6 +52,11 @@ def sample_report(tmp_path_factory):
     return index, {row["source"]: row for row in documents}
 
 
+def dataset_of(index: Path) -> Path:
+    """The dataset `sample_report` wrote `index` for."""
+    return index.parent.parent / "dataset"
+
+
 def has_class(name: str) -> str:
     """An XPath test for an element with the class `name`."""
     return f"contains(concat(' ', normalize-space(@class), ' '), ' {name} ')"
@@ -52,7 +65,7 @@ def has_class(name: str) -> str:
 KEPT, CUT = has_class("kept"), has_class("cut")
 
 
-def page_of(index: Path, source: str) -> Path:
+def linked_page(index: Path, source: str) -> Path:
     """The document page the overview links from `source`'s row."""
     tree = lxml.html.parse(str(index)).getroot()
     (link,) = [a for a in tree.xpath("//*[@id='document-list']//a") if a.text_content() == source]
@@ -78,16 +91,23 @@ def test_cuts_stand_before_the_paragraph_they_name():
 
 
 def test_overview_figures_add_up(sample_report):
-    _, rows = sample_report
+    index, rows = sample_report
     documents = sorted(rows.values(), key=lambda row: row["source"])
-    overview, summaries = summarize(documents, [])
-    assert overview.documents == 5 and overview.rejects == 0
-    assert overview.duplicates is None  # no duplicate_of column in these rows
+    overview, listing, rejects = summarize(dataset_of(index))
+    assert overview.documents == 5 and overview.rejects == rejects.num_rows == 0
+    assert overview.duplicates == 0  # the samples hold no duplicate
     assert overview.words_kept == sum(row["word_count"] for row in documents)
     assert sum(overview.cuts_by_reason.values()) == sum(len(row["removed"]) for row in documents)
+    assert overview.cuts_by_reason == Counter(span["reason"] for row in documents for span in row["removed"])
+    words_by_reason: Counter = Counter()
+    for span in (span for row in documents for span in row["removed"]):
+        words_by_reason[span["reason"]] += report.words(span["text"])
+    assert overview.words_by_reason == words_by_reason
     assert overview.words_removed == sum(overview.words_by_reason.values()) > 0
-    most_cut = max(summaries, key=lambda s: s.removed_share)
-    assert most_cut.source == SAMPLE_004 and most_cut.cuts == len(rows[SAMPLE_004]["removed"])
+    assert listing.take(list_order(listing))["source"].to_pylist() == [row["source"] for row in documents]
+    most_cut = listing.sort_by([("removed_share", "descending")]).slice(0, 1).to_pylist()[0]
+    assert most_cut["source"] == SAMPLE_004 and most_cut["cuts"] == len(rows[SAMPLE_004]["removed"])
+    assert most_cut["page"] == page_of(rows[SAMPLE_004]["doc_id"])
 
 
 def contrast(a: str, b: str) -> float:
@@ -99,14 +119,22 @@ def contrast(a: str, b: str) -> float:
     return (high + 0.05) / (low + 0.05)
 
 
-def test_reason_colours_are_readable_and_grouped_by_family():
+def test_reason_colours_are_readable_fixed_and_grouped_by_family():
     for ink in (*REASON_INKS, OTHER_INK):
         assert contrast(ink, "#ffffff") >= 4.5, ink
         assert contrast(ink, tint(ink)) >= 4.5, ink
-    inks = reason_inks({"metadata: title": 3, "metadata: section": 1, "image caption or credit": 2})
-    assert inks["metadata: title"] == inks["metadata: section"] != inks["image caption or credit"]
-    many = reason_inks({f"reason {i}": 1 for i in range(len(REASON_INKS) + 2)})
-    assert len(set(many.values())) == len(REASON_INKS) + 1  # the palette, then the shared grey
+    assert reason_ink("metadata: title") == reason_ink("metadata: section") != reason_ink("image caption or credit")
+    # The most frequent families have an ink each; a family of one's own rules takes one of the palette.
+    assert len({reason_ink(family) for family in KNOWN_FAMILIES[:len(REASON_INKS)]}) == len(REASON_INKS)
+    assert reason_ink("a rule of my own") in REASON_INKS and reason_ink(report.NO_REASON) == OTHER_INK
+
+
+def test_every_reason_the_pipeline_emits_has_a_family_of_its_own_order():
+    rules = load_rules()
+    emitted = [rule.reason for group in (rules.line_rules, rules.end_rules, rules.break_rules) for rule in group]
+    emitted += [AFTER, REPEAT, TEASER, TEMPLATE, NUL_REASON, "metadata: byline", "line class: menu run (5 short lines)",
+                "after end of article (copyright notice)", "before the dateline (lead image caption or page header)"]
+    assert {reason_family(reason) for reason in emitted} <= set(KNOWN_FAMILIES)
 
 
 def test_pages_are_self_contained(sample_report):
@@ -169,19 +197,18 @@ def test_reads_a_dataset_of_later_schemas_and_layouts(tmp_path):
     (out / "_current").symlink_to(version.parent.relative_to(out), target_is_directory=True)
     (out / "documents").symlink_to(Path("_current") / "documents", target_is_directory=True)
 
-    documents, rejects = read_dataset(tmp_path / "out")
-    assert sorted(row["source"] for row in documents) == ["new.txt", "old.txt"] and rejects == []
-    overview, _ = summarize(documents, rejects)
+    overview, listing, rejects = summarize(tmp_path / "out")
+    assert sorted(listing["source"].to_pylist()) == ["new.txt", "old.txt"] and rejects.num_rows == 0
     assert overview.duplicates == 1
     assert overview.sites == {"example.org": 1, "(no URL)": 1}
 
     index = write_report(tmp_path / "out", tmp_path / "report")
-    page = lxml.html.parse(str(page_of(index, "new.txt"))).getroot()
+    page = lxml.html.parse(str(linked_page(index, "new.txt"))).getroot()
     metadata = dict(zip([term.text_content() for term in page.xpath("//aside//dt")], page.xpath("//aside//dd")))
     assert metadata["source_format"].text_content() == "html"
     assert metadata["processed_date"].text_content() == "2026-11-22"
     (link,) = metadata["duplicate_of"].xpath(".//a")
-    assert (index.parent / "documents" / link.get("href")).resolve() == page_of(index, "old.txt").resolve()
+    assert (index.parent / "documents" / link.get("href")).resolve() == linked_page(index, "old.txt").resolve()
 
 
 def test_rewriting_removes_pages_of_documents_gone(tmp_path):
@@ -193,6 +220,106 @@ def test_rewriting_removes_pages_of_documents_gone(tmp_path):
     write_parquet_rows([row], tmp_path / "ds" / "documents" / "p.parquet")
     index = write_report(tmp_path / "ds")
     assert sorted(p.name for p in (index.parent / "documents").iterdir()) == ["c3.html"]
+
+
+def rows_of(*ids: str, version: int = 0, **extra) -> list[dict]:
+    return [{"doc_id": doc_id, "source": f"{doc_id}.txt", "text": f"text of {doc_id}", "removed": [],
+             "processed_at": NOW + dt.timedelta(days=version), **extra} for doc_id in ids]
+
+
+@pytest.fixture
+def rendered(monkeypatch) -> list[str]:
+    """The doc_ids whose pages write_report renders, in order."""
+    calls: list[str] = []
+    render = report.render_document
+
+    def counting(row: dict) -> str:
+        calls.append(row["doc_id"])
+        return render(row)
+    monkeypatch.setattr(report, "render_document", counting)
+    return calls
+
+
+def test_a_later_run_renders_only_new_and_changed_documents(tmp_path, rendered):
+    documents = tmp_path / "ds" / "documents"
+    write_parquet_rows(rows_of("a1", "b2", "c3"), documents / "part-0.parquet")
+    index = write_report(tmp_path / "ds")
+    assert sorted(rendered) == ["a1", "b2", "c3"]
+    pages = index.parent / "documents"
+    old = (pages / "a1.html").stat().st_mtime_ns
+
+    # The dataset grows by a file, loses b2, c3 is reprocessed, and a1's page was deleted by hand.
+    rendered.clear()
+    write_parquet_rows([*rows_of("a1"), *rows_of("c3", version=1)], documents / "part-0.parquet")
+    write_parquet_rows(rows_of("d4", "e5"), documents / "part-1.parquet")
+    write_report(tmp_path / "ds")
+    assert sorted(rendered) == ["c3", "d4", "e5"]
+    assert (pages / "a1.html").stat().st_mtime_ns == old
+    assert sorted(p.name for p in pages.iterdir()) == ["a1.html", "c3.html", "d4.html", "e5.html"]
+    assert "2026-01-03" in (pages / "c3.html").read_text(encoding="utf-8")  # the new processed_at
+
+    rendered.clear()
+    (pages / "a1.html").unlink()
+    write_report(tmp_path / "ds")
+    assert rendered == ["a1"]
+    rendered.clear()
+    write_report(tmp_path / "ds")
+    assert rendered == []
+
+
+def test_a_new_duplicate_flag_renders_the_page_again_with_its_link(tmp_path, rendered):
+    documents = tmp_path / "ds" / "documents"
+    write_parquet_rows(rows_of("a1", "b2", duplicate_of=None), documents / "p.parquet",
+                       extra={"duplicate_of": pa.string()})
+    index = write_report(tmp_path / "ds")
+    rendered.clear()
+    write_parquet_rows([*rows_of("a1", duplicate_of=None), *rows_of("b2", duplicate_of="a1")], documents / "p.parquet",
+                       extra={"duplicate_of": pa.string()})
+    write_report(tmp_path / "ds")
+    assert rendered == ["b2"]
+    page = lxml.html.parse(str(index.parent / page_of("b2"))).getroot()
+    (link,) = page.xpath("//aside//dd/a[text()='a1']")
+    assert (index.parent / "documents" / link.get("href")).resolve() == (index.parent / page_of("a1")).resolve()
+
+
+def test_a_new_report_format_renders_every_page_again(tmp_path, rendered, monkeypatch):
+    write_parquet_rows(rows_of("a1", "b2"), tmp_path / "ds" / "documents" / "p.parquet")
+    write_report(tmp_path / "ds")
+    rendered.clear()
+    write_report(tmp_path / "ds")
+    assert rendered == []
+    monkeypatch.setattr(report, "report_stamp", lambda: "another format")
+    write_report(tmp_path / "ds")
+    assert sorted(rendered) == ["a1", "b2"]
+
+
+def test_list_pages_hold_every_document_once_in_order(tmp_path, monkeypatch):
+    monkeypatch.setattr(report, "LIST_PAGE_SIZE", 3)
+    ids = [f"id{n}" for n in range(8)]
+    write_parquet_rows(rows_of(*reversed(ids)), tmp_path / "ds" / "documents" / "p.parquet")
+    index = write_report(tmp_path / "ds")
+
+    def listed() -> list[str]:
+        names, page = [], index
+        while page is not None:
+            tree = lxml.html.parse(str(page)).getroot()
+            names += [a.get("href") for a in tree.xpath("//*[@id='document-list']//a")]
+            following = tree.xpath("//nav[@class='pages']//a[@rel='next']")
+            page = index.parent / following[0].get("href") if following else None
+        return names
+
+    assert listed() == [page_of(doc_id) for doc_id in ids]  # by source
+    assert sorted(p.name for p in index.parent.glob("*.html")) == ["index.html", "list-2.html", "list-3.html"]
+    write_parquet_rows(rows_of(*ids[:4]), tmp_path / "ds" / "documents" / "p.parquet")
+    write_report(tmp_path / "ds")
+    assert listed() == [page_of(doc_id) for doc_id in ids[:4]]
+    assert sorted(p.name for p in index.parent.glob("*.html")) == ["index.html", "list-2.html"]
+
+
+def test_page_names_depend_on_the_id_alone():
+    assert page_of("9c9b8e055c92b0cf") == "documents/9c9b8e055c92b0cf.html"
+    odd = page_of("../etc/passwd")
+    assert odd == page_of("../etc/passwd") != page_of("../etc/shadow") and "/" not in odd.removeprefix("documents/")
 
 
 def test_cli_writes_the_report_and_refuses_a_non_dataset(tmp_path):
@@ -218,7 +345,7 @@ def test_pages_read_without_script(sample_report):
     listed = tree.xpath("//*[@id='document-list']/tbody/tr")
     assert len(listed) == len(rows) and all(row.get("hidden") is None for row in listed)
     assert tree.xpath("//*[local-name()='svg']//*[local-name()='rect']")
-    page = lxml.html.parse(str(page_of(index, SAMPLE_004))).getroot()
+    page = lxml.html.parse(str(linked_page(index, SAMPLE_004))).getroot()
     assert page.get_element_by_id("cuts-toggle").get("hidden") is not None
     assert len(page.xpath(f"//*[{CUT}]//del")) == len(rows[SAMPLE_004]["removed"])
 
@@ -274,7 +401,7 @@ def test_sample_004_in_the_browser(sample_report, seeds, tmp_path):
     """Sample 004 as a reader sees it: the teasers after the republication note are there only as
     removed spans, after the article; the article's paragraphs are there as kept text."""
     index, rows = sample_report
-    page = page_of(index, SAMPLE_004)
+    page = linked_page(index, SAMPLE_004)
     screenshot = tmp_path / "sample-004.png"
     chromium(tmp_path, page.as_uri(), f"--screenshot={screenshot}", "--window-size=1280,2000")
     width, height, distinct = png_facts(screenshot)
@@ -314,9 +441,8 @@ def test_sample_004_in_the_browser(sample_report, seeds, tmp_path):
 @needs_chromium
 def test_overview_filter_in_the_browser(sample_report, tmp_path):
     index, rows = sample_report
-    documents = sorted(rows.values(), key=lambda row: row["source"])
-    _, summaries = summarize(documents, [])
-    share = {s.source: s.removed_share for s in summaries}
+    _, listing, _ = summarize(dataset_of(index))
+    share = dict(zip(listing["source"].to_pylist(), listing["removed_share"].to_pylist()))
     threshold = sorted(share.values())[-2] * 100 + 0.5  # only the document that lost most stays
     most_cut = [source for source, value in share.items() if value * 100 >= threshold]
     assert len(most_cut) == 1

@@ -1,10 +1,18 @@
 """Report: a static HTML view of a dataset — what each document kept, what was cut, and why.
 
 `write_report(dataset, out)` reads the documents and rejects, and writes `out/index.html` (the
-overview and the document list) and one page per document under `out/documents/`. Every page
+overview and the first page of the document list), `out/list-N.html` (the other pages of the
+list, LIST_PAGE_SIZE documents each) and one page per document under `out/documents/`. Every page
 carries its own CSS and script inline and links only to its sibling pages, so the folder opens
 offline from disk and can be copied anywhere. Pages read fine without JavaScript; the script
 only filters the document list and hides or shows the cuts.
+
+The report is incremental: a document's page depends on its own row alone (its reasons' inks are
+fixed per reason family, its duplicate_of link is a function of the id), so a run renders only the
+pages of documents that are new or changed since the last report, and removes those of documents
+gone. `out/pages.parquet` records which row each page shows, stamped with the report's format;
+a new format renders every page again. The figures and the list are computed with Arrow from a few
+columns, a thousand rows at a time: no Python object per document of the dataset.
 
 Reading is tolerant of the dataset's evolution: any column beyond the ones used here is shown as
 document metadata, and a missing optional column (duplicate_of, url, ...) just leaves its figure out.
@@ -13,36 +21,68 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import hashlib
 import html
+import json
 import os
+import re
 import tempfile
-from collections import Counter, defaultdict, deque
+import zlib
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from importlib import resources
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import jinja2
+import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.dataset as ds
+import pyarrow.parquet as pq
 
+from textwash import __version__
 from textwash.lines import WORD
+from textwash.write import write_table_atomic
 
 DOCUMENT_PAGES = "documents"
 DEFAULT_FOLDER = "report"  # inside the dataset folder, when no other is given
+PAGES_FILE = "pages.parquet"  # which row each document page shows, and the report format's stamp
+STAMP_KEY = b"textwash.report_stamp"
+LIST_PAGE_SIZE = 1000  # documents per page of the list (index.html holds the first)
+REJECTS_SHOWN = 1000  # rejects listed one by one on the overview; all are counted by reason
 NO_SITE = "(no URL)"
 NO_LANGUAGE = "(unknown)"
 NO_REASON = "(no reason)"
-ROWS_PER_READ = 100  # rows in Python at a time while reading a dataset (a row with its cuts: ~0.1 MB)
+ROWS_PER_READ = 100  # rows with their text at a time while rendering pages (a row with its cuts: ~0.1 MB)
+COLUMN_ROWS_PER_READ = 1000  # rows at a time while reading the few columns of the figures and the list
+# WORD (Python's \w+, Unicode) in RE2's syntax, where \w is ASCII alone.
+WORD_RE2 = r"[\pL\pN_]+"
+# What tells that a document's row changed under the same doc_id: reprocessing stamps a new
+# processed_at; duplicate flags change when an original's input does.
+ROW_VERSION_COLUMNS = ("processed_at", "duplicate_of")
 
-# Ink colours for removal reasons, most frequent family first; each reaches WCAG AA contrast
-# (4.5:1) as text on white and on its own tint. Families past the palette share OTHER_INK.
+# Ink colours for removal reasons; each reaches WCAG AA contrast (4.5:1) as text on white and on
+# its own tint. A reason's family takes a fixed ink, so a page never depends on other documents.
 REASON_INKS = (
     "#b91c1c", "#1d4ed8", "#047857", "#7e22ce", "#854d0e",
     "#0e7490", "#be185d", "#3f6212", "#9a3412", "#4338ca",
 )
-OTHER_INK = "#475569"
+OTHER_INK = "#475569"  # cuts without a reason
 TINT_STRENGTH = 0.10
+# The families the cleaning layers and the default rules emit, the most frequent first (measured
+# on the benchmark corpus), so that the common ones get inks of their own; the list wraps around
+# the palette. Families not listed (rules of one's own) hash into the palette.
+KNOWN_FAMILIES = (
+    "line class", "article region", "after end of article", "site template", "teaser",
+    "newsletter or subscription prompt", "share or follow buttons", "metadata",
+    "call-to-action button or prompt", "image caption or credit", "repeat of earlier text",
+    "copyright notice", "bare web address", "comment form", "related or popular stories box",
+    "date or time stamp", "tag list", "republication or origin note", "reporting credit line",
+    "link to a related story", "video embed stub", "previous or next post links", "image file name",
+    "comment section", "before the dateline", "NUL characters",
+)
 
 # Metadata shown first on a document page, in this order; other columns follow by name.
 METADATA_ORDER = (
@@ -51,37 +91,13 @@ METADATA_ORDER = (
     "fetched_at", "processed_at", "pipeline_version", "doc_id", "source_sha256", "content_sha256",
 )
 NOT_METADATA = {"text", "removed"}
+# The document list's columns, in the order of its rows (sorted by source, then doc_id).
+LIST_COLUMNS = ("source", "doc_id", "page", "title", "language", "site", "words_kept", "words_removed",
+                "removed_share", "cuts", "reasons", "duplicate")
 
 
 class DatasetError(ValueError):
     """The folder holds no textwash dataset."""
-
-
-@dataclass(slots=True)
-class DocumentSummary:
-    """What the overview lists about one document, and where its page is."""
-
-    page: str  # path of its page, relative to the report folder
-    doc_id: str
-    source: str
-    title: str | None
-    language: str
-    site: str
-    words_kept: int
-    words_removed: int
-    cuts: int
-    reasons: list[str]
-    duplicate_of: str | None
-
-    @property
-    def removed_share(self) -> float:
-        total = self.words_kept + self.words_removed
-        return self.words_removed / total if total else 0.0
-
-    @property
-    def language_code(self) -> str | None:
-        """The language as an HTML lang value, so screen readers read the text in its language."""
-        return None if self.language == NO_LANGUAGE else self.language
 
 
 @dataclass
@@ -96,50 +112,52 @@ class Overview:
     sites: Counter = field(default_factory=Counter)
     cuts_by_reason: Counter = field(default_factory=Counter)  # spans
     words_by_reason: Counter = field(default_factory=Counter)
+    reason_numbers: dict[str, int] = field(default_factory=dict)  # how the document list names reasons
 
     @property
     def removed_share(self) -> float:
-        total = self.words_kept + self.words_removed
-        return self.words_removed / total if total else 0.0
+        return share(self.words_kept, self.words_removed)
+
+
+def share(kept: int, removed: int) -> float:
+    total = kept + removed
+    return removed / total if total else 0.0
 
 
 # --- reading ---------------------------------------------------------------------------------
-
-def read_dataset(dataset: Path) -> tuple[list[dict], list[dict]]:
-    """The document and reject rows of the dataset at `dataset` (the folder holding documents/)."""
-    _check_dataset(dataset)
-    return list(_rows(dataset / "documents")), _rejects(dataset)
-
 
 def _check_dataset(dataset: Path) -> None:
     if not (dataset / "documents").is_dir():
         raise DatasetError(f"{dataset} holds no documents/ folder: not a textwash dataset")
 
 
-def _rejects(dataset: Path) -> list[dict]:
-    return list(_rows(dataset / "rejects")) if (dataset / "rejects").is_dir() else []
-
-
-def _rows(folder: Path) -> Iterator[dict]:
-    """All rows under `folder`, hive partitions included, a record batch at a time (a report of a
-    large dataset never holds it whole); files written before a column was added read as nulls
-    in it."""
+def _open(folder: Path) -> ds.Dataset | None:
+    """The rows under `folder`, hive partitions included; files written before a column was added
+    read as nulls in it. None when the folder holds no files."""
     try:
         dataset = ds.dataset(folder, format="parquet", partitioning="hive")
         schemas = [fragment.physical_schema for fragment in dataset.get_fragments()]
         if not schemas:
-            return
+            return None
         schema = pa.unify_schemas([*schemas, dataset.schema], promote_options="permissive")
-        batches = ds.dataset(folder, schema=schema, format="parquet", partitioning="hive").to_batches(
-            batch_size=ROWS_PER_READ, batch_readahead=0, fragment_readahead=0,
-            use_threads=False)  # one order for every pass over the rows, and no read-ahead of whole files
-        for batch in batches:
-            yield from batch.to_pylist()
+        return ds.dataset(folder, schema=schema, format="parquet", partitioning="hive")
     except (pa.ArrowException, OSError) as exc:
         raise DatasetError(f"cannot read {folder}: {exc}") from exc
 
 
-# --- the figures ------------------------------------------------------------------------------
+def _batches(source: ds.Dataset | ds.Fragment | None, folder: Path, rows: int, **options) -> Iterator[pa.RecordBatch]:
+    """The rows of `source` a batch of `rows` at a time, in one order for every pass, without
+    read-ahead of whole files (a report of a large dataset never holds it whole)."""
+    if source is None:
+        return
+    try:
+        yield from source.to_batches(batch_size=rows, batch_readahead=0, fragment_readahead=0, use_threads=False,
+                                     **options)
+    except (pa.ArrowException, OSError) as exc:
+        raise DatasetError(f"cannot read {folder}: {exc}") from exc
+
+
+# --- the figures and the list -------------------------------------------------------------------
 
 def words(text: str | None) -> int:
     return len(WORD.findall(text or ""))
@@ -155,60 +173,131 @@ def site_of(row: dict) -> str:
     return host.removeprefix("www.")
 
 
-def summarize(documents: Iterable[dict], rejects: list[dict]) -> tuple[Overview, list[DocumentSummary]]:
-    """The overview figures and one summary per document (in the order of `documents`)."""
-    overview, summaries = _summaries(documents, rejects)
-    _name_pages(summaries)
-    return overview, summaries
+def page_of(doc_id: str | None) -> str:
+    """The path of a document's page, relative to the report folder: a function of its id alone,
+    so any page can link any other. Ids are hex; any other id is named by its hash."""
+    doc_id = doc_id or ""
+    if not re.fullmatch(r"[0-9A-Za-z_-]{1,128}", doc_id):
+        doc_id = "id-" + hashlib.sha256(doc_id.encode()).hexdigest()[:32]
+    return f"{DOCUMENT_PAGES}/{doc_id}.html"
 
 
-def _summaries(documents: Iterable[dict], rejects: list[dict]) -> tuple[Overview, list[DocumentSummary]]:
-    """The overview figures and the summaries of `documents`, their pages not yet named."""
-    overview = Overview(rejects=len(rejects))
-    overview.rejects_by_reason.update(row.get("reason") or NO_REASON for row in rejects)
-    summaries = []
-    for row in documents:
-        cuts = row.get("removed") or []
-        kept = words(row.get("text"))
-        removed = 0
-        for span in cuts:
-            span_words = words(span.get("text"))
-            removed += span_words
-            overview.cuts_by_reason[span.get("reason") or NO_REASON] += 1
-            overview.words_by_reason[span.get("reason") or NO_REASON] += span_words
-        if "duplicate_of" in row:
-            overview.duplicates = (overview.duplicates or 0) + bool(row["duplicate_of"])
-        summary = DocumentSummary(
-            page="",
-            doc_id=row.get("doc_id") or "",
-            source=row.get("source") or "",
-            title=row.get("title"),
-            language=row.get("language") or NO_LANGUAGE,
-            site=site_of(row),
-            words_kept=kept,
-            words_removed=removed,
-            cuts=len(cuts),
-            reasons=sorted({span.get("reason") or NO_REASON for span in cuts}),
-            duplicate_of=row.get("duplicate_of"),
-        )
-        overview.words_kept += kept
-        overview.words_removed += removed
-        overview.languages[summary.language] += 1
-        overview.sites[summary.site] += 1
-        summaries.append(summary)
-    overview.documents = len(summaries)
-    return overview, summaries
+def _column(batch: pa.RecordBatch, name: str, kind: pa.DataType = pa.string()) -> pa.Array:
+    index = batch.schema.get_field_index(name)
+    return batch.column(index) if index >= 0 else pa.nulls(batch.num_rows, kind)
 
 
-def _name_pages(summaries: list[DocumentSummary]) -> None:
-    """A distinct page path per document, named by doc_id (ids are hex; anything else is replaced)."""
-    seen: Counter = Counter()
-    for number, summary in enumerate(summaries):
-        stem = "".join(c for c in summary.doc_id if c.isalnum() or c in "-_") or f"doc-{number}"
-        seen[stem] += 1
-        if seen[stem] > 1:
-            stem = f"{stem}-{seen[stem]}"
-        summary.page = f"{DOCUMENT_PAGES}/{stem}.html"
+def _word_counts(texts: pa.Array) -> pa.Array:
+    return pc.fill_null(pc.count_substring_regex(texts, WORD_RE2), 0)
+
+
+def _summarize_batch(batch: pa.RecordBatch, overview: Overview) -> pa.Table:
+    """The document list's columns for `batch` (plus `row_version`), its figures added to `overview`."""
+    n = batch.num_rows
+    removed = _column(batch, "removed", pa.list_(pa.struct([("text", pa.string()), ("reason", pa.string())])))
+    spans = pc.list_flatten(removed)
+    owner = pc.list_parent_indices(removed).to_numpy()
+    reasons = pc.fill_null(pc.struct_field(spans, "reason"), NO_REASON)
+    span_words = _word_counts(pc.struct_field(spans, "text"))
+    by_reason = pa.table({"reason": reasons, "words": span_words}).group_by("reason").aggregate(
+        [("words", "sum"), ("words", "count")])
+    for reason, total, count in zip(*(by_reason[name].to_pylist() for name in ("reason", "words_sum", "words_count"))):
+        overview.words_by_reason[reason] += total
+        overview.cuts_by_reason[reason] += count
+    words_removed = np.bincount(owner, weights=span_words.to_numpy(zero_copy_only=False), minlength=n).astype(np.int64)
+    # A document's reasons as numbers ("3,7"): their names would be most of the list's bytes.
+    reasons_of: list[list[str]] = [[] for _ in range(n)]
+    distinct = pa.table({"owner": owner, "reason": reasons}).group_by(["owner", "reason"]).aggregate([])
+    for i, reason in zip(distinct["owner"].to_pylist(), distinct["reason"].to_pylist()):
+        reasons_of[i].append(str(overview.reason_numbers.setdefault(reason, len(overview.reason_numbers))))
+
+    word_count = _column(batch, "word_count", pa.int32())
+    words_kept = pc.if_else(pc.is_valid(word_count), pc.cast(word_count, pa.int64()),
+                            _word_counts(_column(batch, "text")))
+    site_rows = {name: _column(batch, name).to_pylist() for name in ("site", "url")}
+    sites = [site_of({"site": site, "url": url}) for site, url in zip(site_rows["site"], site_rows["url"])]
+    languages = pc.fill_null(_column(batch, "language"), NO_LANGUAGE)
+    doc_ids = pc.fill_null(_column(batch, "doc_id"), "")
+    duplicate_of = _column(batch, "duplicate_of")
+    if "duplicate_of" in batch.schema.names:
+        overview.duplicates = (overview.duplicates or 0) + pc.sum(pc.is_valid(duplicate_of)).as_py()
+    overview.documents += n
+    overview.words_kept += pc.sum(words_kept).as_py() or 0
+    overview.words_removed += int(words_removed.sum())
+    overview.languages.update(_value_counts(languages))
+    overview.sites.update(sites)
+    totals = words_kept.to_numpy(zero_copy_only=False) + words_removed
+    return pa.table({
+        "source": pc.fill_null(_column(batch, "source"), ""),
+        "doc_id": doc_ids,
+        "page": pa.array([page_of(doc_id) for doc_id in doc_ids.to_pylist()], pa.string()),
+        "title": _column(batch, "title"),
+        "language": languages,
+        "site": pa.array(sites, pa.string()),
+        "words_kept": words_kept,
+        "words_removed": words_removed,
+        "removed_share": np.divide(words_removed, totals, out=np.zeros(n), where=totals > 0),
+        "cuts": pc.list_value_length(removed).fill_null(0),
+        "reasons": pa.array([",".join(found) for found in reasons_of], pa.string()),
+        "duplicate": pc.is_valid(duplicate_of),
+        "row_version": _row_versions(batch),
+    })
+
+
+def _value_counts(values: pa.Array | pa.ChunkedArray) -> dict:
+    counts = pc.value_counts(values)
+    return dict(zip(counts.field("values").to_pylist(), counts.field("counts").to_pylist()))
+
+
+def _row_versions(batch: pa.RecordBatch) -> pa.Array:
+    """A string per row that changes when the row does under the same doc_id."""
+    parts = [pc.fill_null(pc.cast(batch.column(name), pa.string()), "")
+             for name in ROW_VERSION_COLUMNS if name in batch.schema.names]
+    if not parts:
+        return pa.array([""] * batch.num_rows, pa.string())
+    return pc.binary_join_element_wise(*parts, "|")
+
+
+def summarize(dataset: Path) -> tuple[Overview, pa.Table, pa.Table]:
+    """The overview figures, the document list (LIST_COLUMNS and `row_version`, in the order of the
+    files: `list_order` sorts it) and the rejects (sorted by reason and source) of the dataset at `dataset`."""
+    _check_dataset(dataset)
+    overview = Overview()
+    documents = _open(dataset / "documents")
+    names = set(documents.schema.names) if documents is not None else set()
+    wanted = ["doc_id", "source", "title", "language", "url", "site", "word_count", "removed", "duplicate_of",
+              *ROW_VERSION_COLUMNS]
+    columns = [name for name in dict.fromkeys(wanted) if name in names]
+    if "word_count" not in names and "text" in names:
+        columns.append("text")  # older files: count the words of the text
+    parts = [_summarize_batch(batch, overview)
+             for batch in _batches(documents, dataset / "documents", COLUMN_ROWS_PER_READ, columns=columns)]
+    listing = pa.concat_tables(parts) if parts else _summarize_batch(
+        pa.RecordBatch.from_pylist([], schema=pa.schema([])), overview)
+    rejects = _read_rejects(dataset)
+    overview.rejects = rejects.num_rows
+    overview.rejects_by_reason.update(_value_counts(rejects["reason"]))
+    return overview, listing, rejects
+
+
+def list_order(listing: pa.Table) -> pa.Array:
+    """The order of the document list, by source and doc_id, as row indices (a sorted copy of the
+    list would double its memory)."""
+    return pc.sort_indices(listing, sort_keys=[("source", "ascending"), ("doc_id", "ascending")])
+
+
+def _read_rejects(dataset: Path) -> pa.Table:
+    """Source, reason and detail of every reject, sorted by reason and source."""
+    names = ("source", "reason", "detail")
+    folder = dataset / "rejects"
+    rejects = _open(folder) if folder.is_dir() else None
+    columns = [name for name in names if rejects is not None and name in rejects.schema.names]
+    batches = list(_batches(rejects, folder, COLUMN_ROWS_PER_READ, columns=columns))
+    table = pa.Table.from_batches(batches) if batches else pa.table({})
+    table = pa.table({name: pc.cast(table[name], pa.string()) if name in table.column_names
+                      else pa.nulls(table.num_rows, pa.string()) for name in names})
+    table = table.set_column(1, "reason", pc.fill_null(table["reason"], NO_REASON))
+    return table.sort_by([("reason", "ascending"), ("source", "ascending")])
 
 
 # --- colours --------------------------------------------------------------------------------
@@ -219,15 +308,15 @@ def reason_family(reason: str) -> str:
     return reason.split(":", 1)[0].split(" (", 1)[0].strip() or reason
 
 
-def reason_inks(cuts_by_reason: Counter) -> dict[str, str]:
-    """An ink colour per reason, by family: the palette in order of the family's frequency, then
-    the shared grey for families past the palette."""
-    families: Counter = Counter()
-    for reason, count in cuts_by_reason.items():
-        families[reason_family(reason)] += count
-    ranked = sorted(families, key=lambda family: (-families[family], family))
-    family_ink = {family: REASON_INKS[i] if i < len(REASON_INKS) else OTHER_INK for i, family in enumerate(ranked)}
-    return {reason: family_ink[reason_family(reason)] for reason in cuts_by_reason}
+@functools.cache  # a few dozen reasons, asked for once per cut on every page
+def reason_ink(reason: str) -> str:
+    """The ink of a reason: its family's place in KNOWN_FAMILIES, else a stable hash of the family,
+    into the palette; the grey for a cut without a reason."""
+    if reason == NO_REASON:
+        return OTHER_INK
+    family = reason_family(reason)
+    slot = KNOWN_FAMILIES.index(family) if family in KNOWN_FAMILIES else zlib.crc32(family.encode())
+    return REASON_INKS[slot % len(REASON_INKS)]
 
 
 @functools.cache  # a handful of inks, asked for once per cut on every page
@@ -302,11 +391,22 @@ def _environment() -> jinja2.Environment:
     )
     env.filters["percent"] = lambda share: f"{share * 100:.0f}%"
     env.filters["thousands"] = lambda number: f"{number:,}"
-    env.globals["tint"] = tint
+    env.globals.update(tint=tint, ink=reason_ink, page_of=page_of)
     return env
 
 
-def bar_chart(counts: Counter, inks: dict[str, str], label: str, unit: str) -> str:
+@functools.cache
+def report_stamp() -> str:
+    """The report format: textwash's version and a hash of this module and the templates. Pages
+    written under another stamp are all written again."""
+    digest = hashlib.sha256(Path(__file__).read_bytes())
+    assets = resources.files("textwash") / "report_assets"
+    for asset in sorted(assets.iterdir(), key=lambda item: item.name):
+        digest.update(asset.name.encode() + b"\0" + asset.read_bytes())
+    return f"{__version__}+{digest.hexdigest()[:16]}"
+
+
+def bar_chart(counts: Counter, label: str, unit: str) -> str:
     """A horizontal bar chart as inline SVG: each bar under its label, the value as text beside it."""
     rows = counts.most_common()
     width, label_height, bar_height, gap = 640, 18, 14, 10
@@ -322,44 +422,66 @@ def bar_chart(counts: Counter, inks: dict[str, str], label: str, unit: str) -> s
     for i, (reason, value) in enumerate(rows):
         y = i * row_height
         bar = max(2, round((width - value_room) * value / top))
-        ink = inks.get(reason, OTHER_INK)
         parts.append(f'<text x="0" y="{y + 13}" class="chart-label">{html.escape(reason)}</text>')
-        parts.append(f'<rect x="0" y="{y + label_height}" width="{bar}" height="{bar_height}" fill="{ink}"/>')
+        parts.append(f'<rect x="0" y="{y + label_height}" width="{bar}" height="{bar_height}" '
+                     f'fill="{reason_ink(reason)}"/>')
         parts.append(f'<text x="{bar + 6}" y="{y + label_height + 11}" class="chart-value">'
                      f'{value:,} {html.escape(unit)}</text>')
     parts.append("</svg>")
     return "\n".join(parts)
 
 
-def render_index(overview: Overview, summaries: list[DocumentSummary], rejects: list[dict],
-                 inks: dict[str, str], dataset_label: str, generated: dt.datetime) -> Iterator[str]:
-    """The overview page in pieces: it lists every document, so it is written as it renders."""
-    return _environment().get_template("index.html.j2").generate(
+def list_page_name(number: int) -> str:
+    """The file of page `number` (from 1) of the document list."""
+    return "index.html" if number == 1 else f"list-{number}.html"
+
+
+def render_list_page(template: str, overview: Overview, listing: pa.Table, order: pa.Array, number: int,
+                     pages: int, **context) -> Iterator[str]:
+    """Page `number` of `pages` of the document list in `order` (the index: with the overview), in pieces."""
+    start = (number - 1) * LIST_PAGE_SIZE
+    documents = listing.select(LIST_COLUMNS).take(order.slice(start, LIST_PAGE_SIZE)).to_pylist()
+    names = {number: reason for reason, number in overview.reason_numbers.items()}
+    for document in documents:
+        numbers = document["reasons"].split(",") if document["reasons"] else []
+        document["reasons"] = json.dumps(sorted(names[int(number)] for number in numbers))
+    return _environment().get_template(template).generate(
         overview=overview,
-        documents=summaries,
-        rejects=sorted(rejects, key=lambda row: (row.get("reason") or "", row.get("source") or "")),
-        inks=inks,
-        other_ink=OTHER_INK,
-        chart=bar_chart(overview.words_by_reason, inks, "Words removed, by reason", "words"),
+        documents=documents,
+        first=start + 1,
+        page_number=number,
+        page_size=LIST_PAGE_SIZE,
+        pages=[(n, list_page_name(n)) for n in range(1, pages + 1)],
+        **context,
+    )
+
+
+def render_index(overview: Overview, listing: pa.Table, order: pa.Array, rejects: pa.Table, pages: int,
+                 dataset_label: str, generated: dt.datetime) -> Iterator[str]:
+    """The overview page with the first page of the document list."""
+    return render_list_page(
+        "index.html.j2", overview, listing, order, 1, pages,
+        rejects=rejects.slice(0, REJECTS_SHOWN).to_pylist(),
+        chart=bar_chart(overview.words_by_reason, "Words removed, by reason", "words"),
         dataset=dataset_label,
         generated=generated.isoformat(sep=" ", timespec="seconds"),
     )
 
 
-def render_document(row: dict, summary: DocumentSummary, inks: dict[str, str], pages_by_id: dict[str, str],
-                    previous: DocumentSummary | None, following: DocumentSummary | None) -> str:
+def render_document(row: dict) -> str:
+    """A document's page, from its row alone."""
     blocks = document_blocks(row.get("text") or "", row.get("removed") or [])
     reasons_here = Counter(block.reason for block in blocks if block.kind == "cut")
+    kept = row["word_count"] if row.get("word_count") is not None else words(row.get("text"))
+    removed = sum(words(block.text) for block in blocks if block.kind == "cut")
+    language = row.get("language")
     return _environment().get_template("document.html.j2").render(
-        doc=summary,
+        doc={"title": row.get("title"), "source": row.get("source") or "", "words_kept": kept,
+             "words_removed": removed, "removed_share": share(kept, removed), "cuts": len(row.get("removed") or []),
+             "language_code": language or None},
         blocks=blocks,
         metadata=metadata_items(row),
         reasons_here=reasons_here.most_common(),
-        inks=inks,
-        other_ink=OTHER_INK,
-        pages_by_id=pages_by_id,
-        previous=previous,
-        following=following,
     )
 
 
@@ -367,41 +489,89 @@ def render_document(row: dict, summary: DocumentSummary, inks: dict[str, str], p
 
 def write_report(dataset: Path | str, out: Path | str | None = None, generated: dt.datetime | None = None) -> Path:
     """Write the report of the dataset at `dataset` into `out` (default: DATASET/report); returns
-    the path of its index.html. The ingest flow calls this after its commit.
+    the path of its index.html. The ingest flow calls this after each commit.
 
-    Pages of documents no longer in the dataset are removed from out/documents/ (only there, and
-    only .html files), so a report folder reused across runs shows the current run alone.
+    Document pages are written only for documents that are new or changed since the report in
+    `out` was written (all of them when its format changed), and pages of documents no longer in
+    the dataset are removed (only from out/documents/, and only .html files). The overview and
+    the list pages are written anew each time.
     """
     dataset = Path(dataset)
     out = Path(out) if out is not None else dataset / DEFAULT_FOLDER
-    _check_dataset(dataset)
-    rejects = _rejects(dataset)
-    # Two passes over the rows, a batch at a time: the figures and summaries first, then the pages,
-    # in the order of (source, doc_id).
-    overview, summaries = _summaries(_rows(dataset / "documents"), rejects)
-    summaries.sort(key=lambda summary: (summary.source, summary.doc_id))
-    _name_pages(summaries)
-    inks = reason_inks(overview.cuts_by_reason)
-    pages_by_id = {summary.doc_id: summary.page for summary in summaries if summary.doc_id}
-    positions: dict[tuple[str, str], deque[int]] = defaultdict(deque)
-    for i, summary in enumerate(summaries):
-        positions[(summary.source, summary.doc_id)].append(i)
+    overview, listing, rejects = summarize(dataset)
     generated = generated or dt.datetime.now(dt.timezone.utc)
+    stamp = report_stamp()
 
     (out / DOCUMENT_PAGES).mkdir(parents=True, exist_ok=True)
-    for row in _rows(dataset / "documents"):
-        i = positions[(row.get("source") or "", row.get("doc_id") or "")].popleft()
-        summary = summaries[i]
-        previous = summaries[i - 1] if i > 0 else None
-        following = summaries[i + 1] if i + 1 < len(summaries) else None
-        _write_text(out / summary.page, render_document(row, summary, inks, pages_by_id, previous, following))
-    written = {Path(summary.page).name for summary in summaries}
-    for stale in (out / DOCUMENT_PAGES).glob("*.html"):
-        if stale.name not in written:
-            stale.unlink()
+    on_disk = _pages_on_disk(out)
+    current = listing.select(["doc_id", "page", "row_version"])
+    shown = _pages_shown(out, stamp)
+    keys = pc.binary_join_element_wise(current["page"], current["row_version"], "\n")
+    fresh = pc.and_(pc.is_in(keys, value_set=shown), pc.is_in(current["page"], value_set=on_disk))
+    stale = current.filter(pc.invert(fresh))
+    if stale.num_rows:
+        _write_pages(dataset, out, None if stale.num_rows == current.num_rows else stale["doc_id"].combine_chunks())
+    for page in pc.filter(on_disk, pc.invert(pc.is_in(on_disk, value_set=current["page"]))).to_pylist():
+        (out / page).unlink(missing_ok=True)
+    _write_pages_shown(out, keys, stamp)
+
+    pages = max(1, -(-listing.num_rows // LIST_PAGE_SIZE))
+    order = list_order(listing)
     index = out / "index.html"
-    _write_text(index, render_index(overview, summaries, rejects, inks, str(dataset), generated))
+    _write_text(index, render_index(overview, listing, order, rejects, pages, str(dataset), generated))
+    for number in range(2, pages + 1):
+        _write_text(out / list_page_name(number),
+                    render_list_page("list.html.j2", overview, listing, order, number, pages))
+    for extra in out.glob("list-*.html"):
+        if extra.name not in {list_page_name(n) for n in range(2, pages + 1)}:
+            extra.unlink()
     return index
+
+
+def _write_pages(dataset: Path, out: Path, doc_ids: pa.Array | None) -> None:
+    """The pages of the documents `doc_ids` (all when None), a few rows at a time. Only the files
+    that hold one of them are read whole: new documents are in new files."""
+    folder = dataset / "documents"
+    documents = _open(folder)
+    where = None if doc_ids is None else pc.field("doc_id").isin(doc_ids)
+    for fragment in documents.get_fragments() if documents is not None else ():
+        if where is not None:
+            ids = pa.concat_arrays([pa.array([], pa.string()), *(batch.column(0) for batch in _batches(
+                fragment, folder, COLUMN_ROWS_PER_READ, schema=documents.schema, columns=["doc_id"]))])
+            if not pc.any(pc.is_in(ids, value_set=doc_ids)).as_py():
+                continue
+        for batch in _batches(fragment, folder, ROWS_PER_READ, schema=documents.schema, filter=where):
+            for row in batch.to_pylist():
+                _write_text(out / page_of(row.get("doc_id")), render_document(row))
+
+
+def _pages_on_disk(out: Path) -> pa.Array:
+    """The document pages in `out`, as report-relative paths (an Arrow array: one string each)."""
+    chunks, names = [], []
+    with os.scandir(out / DOCUMENT_PAGES) as entries:
+        for entry in entries:
+            if entry.name.endswith(".html") and not entry.name.startswith("."):
+                names.append(f"{DOCUMENT_PAGES}/{entry.name}")
+                if len(names) == COLUMN_ROWS_PER_READ:
+                    chunks.append(pa.array(names, pa.string()))
+                    names = []
+    return pa.concat_arrays([*chunks, pa.array(names, pa.string())])
+
+
+def _pages_shown(out: Path, stamp: str) -> pa.Array:
+    """The pages written by an earlier report of this format, each with the row version it shows;
+    none when there is no such report."""
+    try:
+        table = pq.read_table(out / PAGES_FILE)
+    except (OSError, pa.ArrowException):
+        return pa.array([], pa.string())
+    if (table.schema.metadata or {}).get(STAMP_KEY) != stamp.encode() or "shown" not in table.column_names:
+        return pa.array([], pa.string())
+    return table["shown"]
+
+
+def _write_pages_shown(out: Path, keys: pa.Array, stamp: str) -> None:
+    write_table_atomic(pa.table({"shown": keys}).replace_schema_metadata({STAMP_KEY: stamp.encode()}), out / PAGES_FILE)
 
 
 def _write_text(path: Path, text: str | Iterable[str]) -> None:
