@@ -42,9 +42,9 @@ from textwash.write import (
 PROCESSED_DATE = "processed_date"
 SIGNATURES = "minhash"  # staged MinHash signatures of a run's documents, by batch
 DEFAULT_MAX_ROWS_PER_FILE = 50_000
-# Measured (2 shared cores): a batch costs about 90 CPU ms of its own through the flow (Prefect's task
-# run and its server work about 80, staging its three files about 8), 150 ms on a dataset whose saved
-# site templates hold 100,000 documents; a document costs 8 to 16 CPU ms. At 500 that is 1 to 4% of a
+# Measured (2 shared cores): a batch costs about 95 CPU ms of its own through the flow (Prefect's task
+# run and its server's work about 85, staging its three files about 11), 150 ms on a dataset whose
+# saved site templates hold 100,000 documents; a document costs 8 to 16 CPU ms. At 500 that is 1 to 4% of a
 # batch's time; 250 would reach 5 to 7%. 1,000 would halve it again, but a 10,000-document run would
 # then report progress in tenths, and with 2 workers its last batch leaves one core idle for longer.
 DEFAULT_BATCH_SIZE = 500
@@ -124,7 +124,7 @@ def stage_batch(dataset: Dataset, run_id: str, raw: Path, processed_at: dt.datet
 
     The batch reads those templates itself rather than taking them as an argument: they grow with
     the dataset (a digest per document seen), and a task argument is walked by Prefect and, with
-    worker processes, pickled for every batch (about 0.3 CPU s per batch at 10,000 documents).
+    worker processes, pickled for every batch (2.3 CPU s per batch at 100,000 documents).
     """
     result = process_batch(raw, sources, processed_at, settings, load_templates(dataset))
     staging = dataset.staging(run_id)
