@@ -35,7 +35,7 @@ from textwash.read import DEFAULT_MAX_BYTES  # noqa: E402
 from textwash.report import write_report  # noqa: E402
 from textwash.runner import (  # noqa: E402
     DEFAULT_BATCH_SIZE, DEFAULT_MAX_ROWS_PER_FILE, PROCESSED_DATE, RunOptions, RunPlan, commit_run,
-    load_templates, plan_run, save_templates, stage_batch,
+    plan_run, save_templates, stage_batch,
 )
 from textwash.selection import Selection  # noqa: E402
 from textwash.stats import run_stats  # noqa: E402
@@ -74,11 +74,11 @@ def _io_error(task, task_run, state) -> bool:
 @task(cache_policy=NO_CACHE, retries=3, retry_delay_seconds=exponential_backoff(backoff_factor=RETRY_BACKOFF_SECONDS),
       retry_jitter_factor=0.5, retry_condition_fn=_io_error)
 def process_and_stage(out: str, run_id: str, raw: str, processed_at: dt.datetime, batch_no: int,
-                      sources: list[str], settings: Settings,
-                      templates: TemplateState) -> tuple[int, int, TemplateState]:
+                      sources: list[str], settings: Settings) -> tuple[int, int, TemplateState]:
     """Process one batch and stage its Parquet files; returns (documents, rejects, the batch's
-    site-template counts)."""
-    return stage_batch(Dataset(Path(out)), run_id, Path(raw), processed_at, batch_no, sources, settings, templates)
+    site-template counts). The batch reads the dataset's saved site templates itself (see
+    `stage_batch`): arguments stay small whatever the dataset holds."""
+    return stage_batch(Dataset(Path(out)), run_id, Path(raw), processed_at, batch_no, sources, settings)
 
 
 @flow(name="textwash-ingest")
@@ -120,16 +120,15 @@ def ingest(raw: str = "raw", out: str = "processed", batch_size: int = DEFAULT_B
         done = 0
         committed_runs = set()
         for part in parts:
-            templates = load_templates(dataset)
             learned = TemplateState()
             for batch_templates in _run_batches(part, part.batches(batch_size), str(dataset.out), str(raw_dir),
-                                                settings, templates, workers):
+                                                settings, workers):
                 learned.merge(batch_templates)
                 done += 1
                 update_progress_artifact(progress, 100.0 * done / batch_count)
             part_summary = commit_run(dataset, part, options)
             if part_summary["committed"]:
-                save_templates(dataset, templates, learned)
+                save_templates(dataset, learned)
                 committed_runs.add(part.run_id)
                 summary["committed"] = True
                 summary["commits"] += 1
@@ -151,7 +150,7 @@ def ingest(raw: str = "raw", out: str = "processed", batch_size: int = DEFAULT_B
 
 
 def _run_batches(plan: RunPlan, batches: list[list[str]], out: str, raw: str, settings: Settings,
-                 templates: TemplateState, workers: int) -> Iterator[TemplateState]:
+                 workers: int) -> Iterator[TemplateState]:
     """Run `batches` of `plan` as tasks, at most two per worker in flight (memory stays flat
     however many inputs there are); yields each finished batch's site-template counts."""
     window = 2 * workers
@@ -160,7 +159,7 @@ def _run_batches(plan: RunPlan, batches: list[list[str]], out: str, raw: str, se
     while True:
         for batch_no, batch in pending:
             in_flight.add(process_and_stage.submit(out, plan.run_id, raw, plan.processed_at, batch_no, batch,
-                                                   settings, templates))
+                                                   settings))
             if len(in_flight) >= window:
                 break
         if not in_flight:

@@ -4,8 +4,11 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+import pyarrow.parquet as pq
+
 from textwash.clean_templates import REASON, TemplateState, learn, line_key, load_state, save_state, site_of
 from textwash.pipeline import Settings, process_batch
+from textwash.runner import run_pipeline
 
 NOW = dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc)
 TEMPLATE = "Get the Daily Brief every morning at 7 with all the news of the valley"
@@ -60,6 +63,21 @@ def test_state_round_trips_and_a_later_run_uses_it(tmp_path):
     # Counting the same documents again adds nothing.
     again = learn([("valley-news", digest, []) for digest in known.sites["valley-news"].seen], known=known)
     assert again.sites == {}
+
+
+def test_each_run_reads_the_counts_the_run_before_it_saved(tmp_path):
+    # One document a run: only the third run, reading what the first two saved (a file each of
+    # them rewrote, read again in the same process), has the three documents a template needs.
+    sources = write_site(tmp_path / "raw", "valley-news")
+    for run, source in enumerate(sources):
+        raw = tmp_path / f"raw-{run}"
+        (raw / "valley-news").mkdir(parents=True)
+        (raw / source).write_bytes((tmp_path / "raw" / source).read_bytes())
+        run_pipeline(raw, tmp_path / "out")
+        saved = load_state(tmp_path / "out" / "site-templates.json").sites["valley-news"]
+        assert saved.documents == run + 1
+    texts = [row["text"] for row in pq.read_table(tmp_path / "out" / "documents").to_pylist()]
+    assert sum(TEMPLATE in text for text in texts) == 2 and len(texts) == 3
 
 
 def test_site_keys_and_line_keys():

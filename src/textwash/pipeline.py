@@ -254,21 +254,24 @@ def process_batch(root: Path, sources: list[str], processed_at: dt.datetime, set
                     ready.append(prepare(item, extractor, settings))
                 except Exception as exc:  # one bad document must never stop the run
                     result.rejects.append(_reject(item.source, *_reject_reason(item.source, exc), item.data, processed_at))
+    sites = [site_of(p.item.source, p.item.url) for p in ready]
     result.templates = learn(
-        ((site_of(p.item.source, p.item.url), document_digest(p.item.data), p.repaired.text.split("\n")) for p in ready),
+        ((site, document_digest(p.item.data), p.repaired.text.split("\n")) for site, p in zip(sites, ready)),
         known=templates,
     )
+    # Only the batch's own sites: the known state covers the whole dataset, and copying it all
+    # for every batch would grow with the dataset.
     known = TemplateState()
-    known.merge(templates or TemplateState())
+    if templates is not None:
+        known.merge(TemplateState({site: templates.sites[site] for site in set(sites) if site in templates.sites}))
     known.merge(result.templates)
     use_templates = "templates" not in settings.layers_off
     keys_of_site: dict[str, frozenset[str]] = {}  # a site's template lines, worked out once a batch
-    for prepared in ready:
+    for site, prepared in zip(sites, ready):
         source = prepared.item.source
         try:
             keys = frozenset()
             if use_templates:
-                site = site_of(source, prepared.item.url)
                 if site not in keys_of_site:
                     keys_of_site[site] = known.template_keys(site)
                 keys = keys_of_site[site]

@@ -11,6 +11,7 @@ All three steps run while the caller holds the dataset's lock (`Dataset.locked`)
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 import uuid
 from collections import defaultdict
@@ -41,6 +42,11 @@ from textwash.write import (
 PROCESSED_DATE = "processed_date"
 SIGNATURES = "minhash"  # staged MinHash signatures of a run's documents, by batch
 DEFAULT_MAX_ROWS_PER_FILE = 50_000
+# Measured (2 shared cores): a batch costs about 95 CPU ms of its own through the flow (Prefect's task
+# run and its server's work about 85, staging its three files about 11), 150 ms on a dataset whose
+# saved site templates hold 100,000 documents; a document costs 8 to 16 CPU ms. At 500 that is 1 to 4% of a
+# batch's time; 250 would reach 5 to 7%. 1,000 would halve it again, but a 10,000-document run would
+# then report progress in tenths, and with 2 workers its last batch leaves one core idle for longer.
 DEFAULT_BATCH_SIZE = 500
 TEMPLATES_FILE = "site-templates.json"
 # Hive's name for the partition of null values, which DuckDB, Spark and pyarrow read back as null.
@@ -112,11 +118,15 @@ def plan_run(raw: Path, dataset: Dataset, options: RunOptions,
 
 
 def stage_batch(dataset: Dataset, run_id: str, raw: Path, processed_at: dt.datetime, batch_no: int,
-                sources: list[str], settings: Settings = Settings(),
-                templates: TemplateState | None = None) -> tuple[int, int, TemplateState]:
-    """Process one batch of a run into its staging folder, with the site templates learned so far;
-    returns (documents, rejects, the batch's own site-template counts)."""
-    result = process_batch(raw, sources, processed_at, settings, templates)
+                sources: list[str], settings: Settings = Settings()) -> tuple[int, int, TemplateState]:
+    """Process one batch of a run into its staging folder, with the site templates earlier runs
+    saved in the dataset; returns (documents, rejects, the batch's own site-template counts).
+
+    The batch reads those templates itself rather than taking them as an argument: they grow with
+    the dataset (a digest per document seen), and a task argument is walked by Prefect and, with
+    worker processes, pickled for every batch (2.3 CPU s per batch at 100,000 documents).
+    """
+    result = process_batch(raw, sources, processed_at, settings, load_templates(dataset))
     staging = dataset.staging(run_id)
     for kind, rows in (("documents", result.documents), ("rejects", result.rejects)):
         write_parquet_atomic(rows, kind, staging / kind / f"batch-{batch_no:05d}.parquet")
@@ -191,25 +201,38 @@ def run_pipeline(raw: Path, out: Path, settings: Settings = Settings(), options:
     """A whole run in this process, batch after batch: the same steps the flow runs as tasks."""
     with Dataset(out).locked() as dataset:
         plan = plan_run(Path(raw), dataset, options)
-        templates = load_templates(dataset)
         learned = TemplateState()
         for batch_no, batch in enumerate(plan.batches(batch_size)):
-            learned.merge(stage_batch(dataset, plan.run_id, plan.raw, plan.processed_at, batch_no, batch,
-                                      settings, templates)[2])
+            learned.merge(stage_batch(dataset, plan.run_id, plan.raw, plan.processed_at, batch_no, batch, settings)[2])
         summary = commit_run(dataset, plan, options)
         if summary["committed"]:
-            save_templates(dataset, templates, learned)
+            save_templates(dataset, learned)
         return summary
 
 
 def load_templates(dataset: Dataset) -> TemplateState:
-    """The site-template line counts that earlier runs learned into this output folder."""
-    return load_state(dataset.out / TEMPLATES_FILE)
+    """The site-template line counts that earlier runs learned into this output folder. Read once
+    per process and version of the file (every batch of a run reads the same file, which only a
+    commit rewrites): callers must not change the state they get."""
+    path = dataset.out / TEMPLATES_FILE
+    try:
+        stat = path.stat()
+    except FileNotFoundError:
+        return TemplateState()
+    return _load_state_once(path, (stat.st_ino, stat.st_mtime_ns, stat.st_size))
 
 
-def save_templates(dataset: Dataset, known: TemplateState, learned: TemplateState) -> None:
+@functools.lru_cache(maxsize=4)
+def _load_state_once(path: Path, identity: tuple[int, int, int]) -> TemplateState:
+    """`identity` (inode, modification time, size) tells versions of the file apart: a save
+    replaces it with a new file."""
+    return load_state(path)
+
+
+def save_templates(dataset: Dataset, learned: TemplateState) -> None:
     """Add what a committed run learned to the saved counts (a cache: losing it costs only recall
     of template lines, never records)."""
+    known = load_state(dataset.out / TEMPLATES_FILE)  # a copy of its own: the cached one stays as read
     known.merge(learned)
     try:
         save_state(known, dataset.out / TEMPLATES_FILE)
