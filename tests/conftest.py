@@ -14,9 +14,11 @@ from hypothesis import settings as hypothesis_settings
 DATA = Path(__file__).parent / "data"
 SAMPLES = DATA / "samples"
 
-# Property tests: few examples in the everyday run, many on demand (HYPOTHESIS_PROFILE=thorough).
-hypothesis_settings.register_profile("default", max_examples=40, deadline=None)
-hypothesis_settings.register_profile("thorough", max_examples=2000, deadline=None)
+# Property tests: few examples in the everyday run, the same ones every time (a suite that fails
+# on one machine fails on all); many fresh ones on demand (HYPOTHESIS_PROFILE=thorough), each
+# failure printed with the blob that replays it.
+hypothesis_settings.register_profile("default", max_examples=40, deadline=None, derandomize=True)
+hypothesis_settings.register_profile("thorough", max_examples=2000, deadline=None, print_blob=True)
 hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 _TYPOGRAPHY = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"',

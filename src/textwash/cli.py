@@ -15,7 +15,7 @@ from textwash.dedup import DEFAULT_THRESHOLD
 from textwash.extract import DEFAULT_TIMEOUT_SECONDS
 from textwash.pipeline import DEFAULT_MAX_HTML_DEPTH, DEFAULT_MAX_LINE_CHARS, DEFAULT_MAX_RATIO
 from textwash.read import DEFAULT_MAX_BYTES
-from textwash.runner import DEFAULT_MAX_ROWS_PER_FILE, PROCESSED_DATE
+from textwash.runner import DEFAULT_BATCH_SIZE, DEFAULT_MAX_ROWS_PER_FILE, PROCESSED_DATE
 from textwash.selection import FETCHED_AT
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
@@ -45,7 +45,7 @@ StripNul = Annotated[bool, typer.Option("--strip-nul", help="Strip NUL character
 def run(
     raw: Annotated[str, typer.Argument(help="Folder of raw inputs, or a URL such as s3://bucket/raw.")] = "raw",
     out: Out = "processed",
-    batch_size: BatchSize = 500,
+    batch_size: BatchSize = DEFAULT_BATCH_SIZE,
     max_bytes: MaxBytes = DEFAULT_MAX_BYTES,
     extract_timeout: ExtractTimeout = DEFAULT_TIMEOUT_SECONDS,
     rules: Rules = None,
@@ -76,7 +76,7 @@ def backfill(
     list_file: Annotated[Optional[Path], typer.Option("--list", help="Only the inputs named in this file, one path under RAW a line.")] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Print the inputs that would run and how, and run nothing.")] = False,
     commit_every: Annotated[int, typer.Option(min=1, help="Inputs per committed version: an interrupted backfill keeps what it committed, and a rerun does the rest.")] = 5000,
-    batch_size: BatchSize = 500,
+    batch_size: BatchSize = DEFAULT_BATCH_SIZE,
     max_bytes: MaxBytes = DEFAULT_MAX_BYTES,
     extract_timeout: ExtractTimeout = DEFAULT_TIMEOUT_SECONDS,
     rules: Rules = None,
