@@ -638,8 +638,8 @@ def write_results(args, info, rows, *, startup, steps, step_bytes, step_docs, na
         "the rows to Parquet; report: the HTML report over what was written.\n")
 
     add("## Prefect's share\n")
-    add("| docs | batches | wall s | flow s | CPU s | start-up CPU s | steps CPU s (estimated) | Prefect CPU s in flow "
-        "| Prefect share of CPU |")
+    add("| docs | batches | wall s | flow s | CPU s | start-up CPU s | steps CPU s (estimated) | CPU s outside the steps "
+        "| start-up and outside, share of CPU |")
     add("|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     mid = rows[1] if len(rows) > 1 else rows[0]
     for r in rows + [{**small, "size": mid["size"], "bytes": mid["bytes"], "batch": args.small_batch}]:
@@ -658,7 +658,9 @@ def write_results(args, info, rows, *, startup, steps, step_bytes, step_docs, na
         f"({fmt(per_batch_wall * 1000 if per_batch_wall is not None else None, 0)} ms of flow time) per batch, so "
         f"**{per_batch_cpu * batches / mid['cpu']:.1%}** of the CPU time of the {mid['size']:,}-document run with "
         f"{batches} batches ({fmt(per_batch_wall * batches / mid['wall'] * 100 if per_batch_wall is not None else None)}% "
-        f"of its wall time). Steps: the in-process step timing below, scaled by input bytes.\n")
+        f"of its wall time). Steps: the in-process step timing below, scaled by input bytes; outside them: Prefect's "
+        f"task runs and server, the commit (reading the staged batches, writing the version's files), the run's "
+        f"figures and artifacts.\n")
     if batch_cost:
         add(f"Per batch, measured apart on {batch_cost['docs']} documents in batches of one against one batch: "
             f"**{batch_cost['flow_ms']:,.0f} CPU ms** through the flow, of which {batch_cost['in_process_ms']:,.0f} are "
