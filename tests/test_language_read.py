@@ -2,8 +2,9 @@ import gzip
 
 import pytest
 
-from textwash.language import detect_language
+from textwash.language import detect_language, page_language
 from textwash.formats import BadItem, read_items
+from textwash.lines import Page, ends_as_sentence
 from textwash.read import discover
 
 
@@ -19,6 +20,37 @@ from textwash.read import discover
 )
 def test_detect_language(text, code):
     assert detect_language(text) == code
+
+
+LANGUAGE_MENU = ("Change language & content: Afrique francophone (français) América Latina (español) Argentina "
+                 "(español) Australia (English) België (Nederlands) Belgique (français) Brasil (português) Canada "
+                 "(English) Canada (français) Česká republika (čeština) Chile (español) Colombia (español) Danmark "
+                 "(Dansk) Deutschland (Deutsch) España (español) France (français) India (English) Italia (italiano)")
+GERMAN = ["Die Bundesregierung hat am Dienstag beschlossen, dass die Schulen bis Ende des Monats geschlossen bleiben.",
+          "Die Länder sollen bis Freitag sagen, wie sie den Unterricht zu Hause organisieren wollen."]
+
+
+def test_a_page_language_is_told_by_its_prose_lines_not_a_language_menu_above_them():
+    page = Page.from_text("\n".join(["Startseite", LANGUAGE_MENU, "Politik", *GERMAN]))
+    assert detect_language(LANGUAGE_MENU) != "de"  # the menu alone would mislead
+    assert page_language(page.lines) == "de"
+
+
+def test_a_page_without_prose_lines_is_judged_on_all_its_kept_lines():
+    page = Page.from_text("\n".join(["Schulen bleiben bis Ende des Monats geschlossen",
+                                     "Länder sollen bis Freitag den Unterricht zu Hause organisieren"]))
+    assert page_language(page.lines) == "de"
+    page.lines[0].reason = page.lines[1].reason = "cut"
+    assert page_language(page.lines) is None
+
+
+@pytest.mark.parametrize("text, ends", [
+    ("They voted.", True), ('He said "no."', True), ("Really?!»", True), ("(Reuters) Done.)]", True),
+    ("See you :-)", True), ("Great :D", True), ("Sunny ☀", True), ("Home", False), ("v2.0 release", False),
+    ("Photo: AP ", False), ("End. )", False), ("", False),
+])
+def test_a_sentence_end_is_found_at_the_line_end_only(text, ends):
+    assert ends_as_sentence(text) is ends
 
 
 def test_discover_lists_files_under_the_root_only(tmp_path):

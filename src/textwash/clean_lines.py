@@ -44,7 +44,6 @@ MENU_RUN = 3
 CONTEXT_REACH = 3
 
 
-
 class LineClass(str, Enum):
     GOOD = "good"  # prose: long, with the language's stopwords, or a long sentence
     NEAR = "near-good"  # middling: some prose traits
