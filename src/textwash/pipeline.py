@@ -87,7 +87,7 @@ def check_layers(layers_off: frozenset[str]) -> None:
 
 
 def clean_text(text: str, rules: RuleSet, layers_off: frozenset[str] = frozenset(),
-               template_keys: frozenset[str] = frozenset()) -> tuple[Page, Metadata]:
+               template_keys: frozenset[int] = frozenset()) -> tuple[Page, Metadata]:
     """Clean repaired text: line rules, metadata, the site's template lines, end-of-article rules,
     then the structural layers (line classes, article region, topic teasers, repeats), which judge
     what the earlier ones left. The page's language (in the metadata) picks the stopwords."""
@@ -160,7 +160,7 @@ def prepare(item: InputItem, extractor: HtmlExtractor, settings: Settings = Sett
 
 
 def process_prepared(prepared: Prepared, processed_at: dt.datetime, rules: RuleSet,
-                     layers_off: frozenset[str] = frozenset(), template_keys: frozenset[str] = frozenset()) -> dict:
+                     layers_off: frozenset[str] = frozenset(), template_keys: frozenset[int] = frozenset()) -> dict:
     """The document row for a prepared item; raises Rejected when no article text is left.
 
     HTML text takes the same clean steps as a text dump (they catch the related links and calls to
@@ -198,7 +198,7 @@ def process_prepared(prepared: Prepared, processed_at: dt.datetime, rules: RuleS
 
 
 def process_bytes(source: str, data: bytes, processed_at: dt.datetime, rules: RuleSet,
-                  layers_off: frozenset[str] = frozenset(), template_keys: frozenset[str] = frozenset(),
+                  layers_off: frozenset[str] = frozenset(), template_keys: frozenset[int] = frozenset(),
                   settings: Settings = Settings()) -> dict:
     """The document row for text `data`; raises Rejected when the input cannot be a document."""
     prepared = prepare(InputItem(source, data, TEXT, TEXT), HtmlExtractor(None), settings)
@@ -266,7 +266,7 @@ def process_batch(root: Path, sources: list[str], processed_at: dt.datetime, set
         known.merge(TemplateState({site: templates.sites[site] for site in set(sites) if site in templates.sites}))
     known.merge(result.templates)
     use_templates = "templates" not in settings.layers_off
-    keys_of_site: dict[str, frozenset[str]] = {}  # a site's template lines, worked out once a batch
+    keys_of_site: dict[str, frozenset[int]] = {}  # a site's template lines, worked out once a batch
     for site, prepared in zip(sites, ready):
         source = prepared.item.source
         try:
