@@ -58,23 +58,19 @@ def line_key(text: str) -> int | None:
     return int.from_bytes(hashlib.blake2b(normal.encode("utf-8"), digest_size=8).digest(), "big")
 
 
-def _no_keys() -> np.ndarray:
-    return np.empty(0, np.uint64)
-
-
-@dataclass
+@dataclass(eq=False)  # arrays have no single truth value: compare to_json() instead
 class SiteCounts:
     """What a site's documents hold: how many were counted, and per line key in how many of them
     the line stood. Keys and counts are arrays (sorted by key), not a dict: a site keeps up to
     MAX_LINES_PER_SITE of them, and at 100,000 documents over 100 sites a dict of hex strings took
     74 MB where arrays take 12 bytes a key."""
     documents: int = 0
-    keys: np.ndarray = field(default_factory=_no_keys)
+    keys: np.ndarray = field(default_factory=lambda: np.empty(0, np.uint64))
     counts: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64))
     # Short digests of the documents counted, so a rerun over the same inputs counts nothing twice.
     seen: set[str] = field(default_factory=set)
     # Each added document's keys, until they are counted in (one pass per batch, not per document).
-    pending: list[np.ndarray] = field(default_factory=list, repr=False, compare=False)
+    pending: list[np.ndarray] = field(default_factory=list, repr=False)
 
     def add(self, keys: np.ndarray, counts: np.ndarray) -> None:
         """Add `counts` for `keys` (distinct) to the site's counts; the rarest lines past
