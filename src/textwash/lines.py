@@ -76,6 +76,8 @@ class Page:
     lines: list[Line]
     # Spans cut out of lines that otherwise stay: (line number, text, reason).
     cut_spans: list[tuple[int, str, str]] = field(default_factory=list)
+    # How sure the cleaner is that the kept text is the article (0-1); None when no layer judged it.
+    confidence: float | None = None
 
     @classmethod
     def from_text(cls, text: str) -> Page:
