@@ -7,6 +7,7 @@ left, and every cut is reported, so nothing vanishes without a reason.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 WORD = re.compile(r"\w+")
@@ -27,9 +28,14 @@ def ends_as_sentence(text: str) -> bool:
 
 @dataclass
 class Line:
-    number: int  # 1-based position in the decoded text
+    number: int  # 1-based position among the page's segments
     text: str  # stripped of surrounding white space
     reason: str | None = None  # why the line left the text; None while it is kept
+    # A segment split from a longer line of the text (segment.py): how many pieces that line gave,
+    # how long it was, and whether this piece continues the line's paragraph after the first.
+    pieces: int = 1
+    line_chars: int = 0
+    continues: bool = False
     # Every layer reads a line's words: split once per text the line holds (a span cut changes it).
     _split: str | None = field(default=None, init=False, repr=False, compare=False)
     _tokens: list[str] = field(default_factory=list, init=False, repr=False, compare=False)
@@ -80,8 +86,15 @@ class Page:
     confidence: float | None = None
 
     @classmethod
-    def from_text(cls, text: str) -> Page:
-        return cls([Line(i, raw.strip()) for i, raw in enumerate(text.split("\n"), start=1)])
+    def from_text(cls, text: str, split: Callable[[str], list[str]] | None = None) -> Page:
+        """A page of the text's lines; `split` cuts a line into segments (pieces whose concatenation
+        is the line), each its own Line."""
+        lines: list[Line] = []
+        for raw in text.split("\n"):
+            pieces = split(raw) if split is not None else [raw]
+            for index, piece in enumerate(pieces):
+                lines.append(Line(len(lines) + 1, piece.strip(), pieces=len(pieces), line_chars=len(raw), continues=index > 0))
+        return cls(lines)
 
     def kept(self) -> list[Line]:
         return [line for line in self.lines if line.reason is None and line.text]  # Line.kept, inlined: hot
@@ -99,8 +112,16 @@ class Page:
             line.reason = line.reason or reason
 
     def text(self) -> str:
-        """The kept lines, one paragraph each, separated by a blank line."""
-        return "\n\n".join(line.text for line in self.kept())
+        """The kept lines, one paragraph each, separated by a blank line; kept pieces of one line of
+        the text stay one paragraph."""
+        parts: list[str] = []
+        previous = 0
+        for line in self.kept():
+            if parts:
+                parts.append(" " if line.continues and line.number == previous + 1 else "\n\n")
+            parts.append(line.text)
+            previous = line.number
+        return "".join(parts)
 
     def removed(self) -> list[dict]:
         """Every cut, in document order, as {text, reason, paragraph}: `paragraph` is the index of

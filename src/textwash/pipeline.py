@@ -14,11 +14,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
+
 from textwash.clean import apply_end_rules, apply_line_rules
-from textwash.clean_lines import LineClass, apply_menu_runs, classify, stoplist
-from textwash.clean_region import apply_article_region
+from textwash.clean_lines import LineClass, classify
+from textwash.clean_model import Segments, apply_model, page_segments, segment_model
 from textwash.clean_repeats import apply_repeats
-from textwash.clean_teasers import apply_topic_teasers
 from textwash.clean_templates import TemplateState, apply_site_templates, document_digest, learn, site_of
 from textwash.decode import Decoded, decode
 from textwash.errors import Rejected
@@ -40,6 +41,7 @@ from textwash.read import DEFAULT_MAX_BYTES
 from textwash.record import build_document, build_reject, sha256_hex
 from textwash.repair import Repaired, repair
 from textwash.rules import RuleSet, load_rules
+from textwash.segment import split_line
 from textwash.unwrap import unwrap
 
 log = logging.getLogger(__name__)
@@ -72,12 +74,12 @@ class BatchResult:
 
 
 # The cleaning layers, in the order they run; any of them can be turned off for an ablation.
-LAYERS = ("unwrap", "rules", "metadata", "templates", "end-rules", "line-classes", "region", "teasers", "repeats")
+LAYERS = ("unwrap", "segment", "rules", "metadata", "templates", "end-rules", "model", "repeats")
 
 
 # trafilatura has already cut the page down to its article: the layers that look for the article
-# inside a whole-page dump only cost recall there (dev F1 0.944 with them, 0.973 without).
-HTML_LAYERS_OFF = frozenset({"line-classes", "region", "teasers", "repeats"})
+# inside a whole-page dump only cost recall there.
+HTML_LAYERS_OFF = frozenset({"model", "repeats"})
 
 
 def check_layers(layers_off: frozenset[str]) -> None:
@@ -86,15 +88,24 @@ def check_layers(layers_off: frozenset[str]) -> None:
         raise ValueError(f"unknown cleaning layers: {sorted(unknown)}; known: {LAYERS}")
 
 
-def clean_text(text: str, rules: RuleSet, layers_off: frozenset[str] = frozenset(),
-               template_keys: frozenset[int] = frozenset()) -> tuple[Page, Metadata]:
-    """Clean repaired text: line rules, metadata, the site's template lines, end-of-article rules,
-    then the structural layers (line classes, article region, topic teasers, repeats), which judge
-    what the earlier ones left. The page's language (in the metadata) picks the stopwords."""
+@dataclass
+class Draft:
+    """A page after the layers that need no model, with its segments' features for the model
+    (None when the model layer is off)."""
+    page: Page
+    meta: Metadata
+    segments: Segments | None
+
+
+def draft_clean(text: str, rules: RuleSet, layers_off: frozenset[str] = frozenset(),
+                template_keys: frozenset[int] = frozenset()) -> Draft:
+    """The layers before the model: unwrap, segment, line rules, metadata, the site's template
+    lines, end-of-article rules; then the features of every segment. The page's language (in the
+    metadata) picks the stopwords."""
     check_layers(layers_off)
     if "unwrap" not in layers_off:
         text = unwrap(text)
-    page = Page.from_text(text)
+    page = Page.from_text(text, None if "segment" in layers_off else split_line)
     if "rules" not in layers_off:
         apply_line_rules(page, rules)
     meta = extract_metadata(page) if "metadata" not in layers_off else Metadata()
@@ -105,15 +116,43 @@ def clean_text(text: str, rules: RuleSet, layers_off: frozenset[str] = frozenset
     classes = classify(page, language)
     if "end-rules" not in layers_off:
         apply_end_rules(page, rules, is_prose=lambda line: classes.get(line.number) is LineClass.GOOD)
-    if "line-classes" not in layers_off:
-        apply_menu_runs(page, classes)
-    if "region" not in layers_off:
-        apply_article_region(page, classes, rules.break_rules)
-    if "teasers" not in layers_off:
-        apply_topic_teasers(page, stoplist(language))
+    segments = page_segments(page, language, classes, rules.break_rules) if "model" not in layers_off else None
+    return Draft(page, meta, segments)
+
+
+def finish_clean(draft: Draft, probabilities: np.ndarray | None, layers_off: frozenset[str] = frozenset()) -> tuple[Page, Metadata]:
+    """The model's cuts (from its `probabilities` for the draft's segments), then repeats."""
+    page = draft.page
+    if draft.segments is not None and probabilities is not None:
+        apply_model(page, draft.segments, probabilities)
     if "repeats" not in layers_off:
         apply_repeats(page)
-    return page, meta
+    return page, draft.meta
+
+
+def predict_drafts(drafts: list[Draft]) -> list[np.ndarray | None]:
+    """The model's probabilities for every draft's segments, in one call for all of them."""
+    judged = [draft.segments.features for draft in drafts if draft.segments is not None]
+    if not judged:
+        return [None] * len(drafts)
+    probabilities = segment_model().predict(np.vstack(judged))
+    out: list[np.ndarray | None] = []
+    start = 0
+    for draft in drafts:
+        if draft.segments is None:
+            out.append(None)
+            continue
+        end = start + len(draft.segments.lines)
+        out.append(probabilities[start:end])
+        start = end
+    return out
+
+
+def clean_text(text: str, rules: RuleSet, layers_off: frozenset[str] = frozenset(),
+               template_keys: frozenset[int] = frozenset()) -> tuple[Page, Metadata]:
+    """Clean repaired text: every layer, for one document (batches predict once for all)."""
+    draft = draft_clean(text, rules, layers_off, template_keys)
+    return finish_clean(draft, predict_drafts([draft])[0], layers_off)
 
 
 @dataclass
@@ -152,24 +191,40 @@ def prepare(item: InputItem, extractor: HtmlExtractor, settings: Settings = Sett
         if not text.strip():
             raise Rejected("no-article-text", "trafilatura found no main text on the page")
     repaired = repair(text)
-    longest = max(map(len, repaired.text.split("\n")))
+    # The limit holds for segments: a one-line dump is split at its sentences and seams first.
+    longest = max((len(piece) for line in repaired.text.split("\n") if len(line) > settings.max_line_chars
+                   for piece in split_line(line)), default=0)
     if longest > settings.max_line_chars:
-        raise Rejected("line-too-long", f"a line of {longest} characters, over the {settings.max_line_chars}-character "
+        raise Rejected("line-too-long", f"a segment of {longest} characters, over the {settings.max_line_chars}-character "
                                         "limit (--max-line-chars)")
     return Prepared(item, decoded, repaired, page_meta, nul_count)
 
 
+def draft_prepared(prepared: Prepared, rules: RuleSet, layers_off: frozenset[str] = frozenset(),
+                   template_keys: frozenset[int] = frozenset()) -> Draft:
+    """A prepared item through the layers before the model (HTML pages skip HTML_LAYERS_OFF)."""
+    if prepared.item.kind == HTML:
+        layers_off = layers_off | HTML_LAYERS_OFF
+    return draft_clean(prepared.repaired.text, rules, layers_off, template_keys)
+
+
 def process_prepared(prepared: Prepared, processed_at: dt.datetime, rules: RuleSet,
                      layers_off: frozenset[str] = frozenset(), template_keys: frozenset[int] = frozenset()) -> dict:
-    """The document row for a prepared item; raises Rejected when no article text is left.
+    """The document row for one prepared item; raises Rejected when no article text is left."""
+    draft = draft_prepared(prepared, rules, layers_off, template_keys)
+    return document_row(prepared, draft, predict_drafts([draft])[0], processed_at, layers_off)
+
+
+def document_row(prepared: Prepared, draft: Draft, probabilities: np.ndarray | None, processed_at: dt.datetime,
+                 layers_off: frozenset[str] = frozenset()) -> dict:
+    """The document row for a drafted item, given the model's probabilities for its segments;
+    raises Rejected when no article text is left.
 
     HTML text takes the same clean steps as a text dump (they catch the related links and calls to
     action trafilatura leaves), and the page's own metadata wins over what the text reader finds.
     """
     item, page_meta = prepared.item, prepared.page_meta
-    if item.kind == HTML:
-        layers_off = layers_off | HTML_LAYERS_OFF
-    page, meta = clean_text(prepared.repaired.text, rules, layers_off, template_keys)
+    page, meta = finish_clean(draft, probabilities, layers_off | HTML_LAYERS_OFF if item.kind == HTML else layers_off)
     if prepared.nul_stripped:
         page.cut_spans.append((1, "\x00" * prepared.nul_stripped, NUL_REASON))
     if item.kind == HTML:
@@ -267,16 +322,25 @@ def process_batch(root: Path, sources: list[str], processed_at: dt.datetime, set
     known.merge(result.templates)
     use_templates = "templates" not in settings.layers_off
     keys_of_site: dict[str, frozenset[int]] = {}  # a site's template lines, worked out once a batch
+    drafted: list[tuple[Prepared, Draft]] = []
     for site, prepared in zip(sites, ready):
-        source = prepared.item.source
         try:
             keys = frozenset()
             if use_templates:
                 if site not in keys_of_site:
                     keys_of_site[site] = known.template_keys(site)
                 keys = keys_of_site[site]
-            result.documents.append(process_prepared(prepared, processed_at, rules, settings.layers_off, keys))
+            drafted.append((prepared, draft_prepared(prepared, rules, settings.layers_off, keys)))
         except Exception as exc:  # one bad document must never stop the run
+            source = prepared.item.source
+            result.rejects.append(_reject(source, *_reject_reason(source, exc), prepared.item.data, processed_at))
+    # The model judges the whole batch's segments in one call.
+    probabilities = predict_drafts([draft for _, draft in drafted])
+    for (prepared, draft), page_probabilities in zip(drafted, probabilities):
+        try:
+            result.documents.append(document_row(prepared, draft, page_probabilities, processed_at, settings.layers_off))
+        except Exception as exc:  # one bad document must never stop the run
+            source = prepared.item.source
             result.rejects.append(_reject(source, *_reject_reason(source, exc), prepared.item.data, processed_at))
     return result
 

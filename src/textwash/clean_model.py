@@ -1,0 +1,335 @@
+"""The learned layer: a small trained model scores every segment of the page, a sequence step keeps
+the article contiguous, and a page the model is unsure of keeps its best stretch, never nothing.
+
+Features are worked out per segment in one pass and then in whole-page array operations (the
+neighbours' features, the prose before and after, the page's own scale). They read structure, not
+words: size, sentence ends, stopword density in the page's language (NaN for a language without a
+list, so nothing is judged for not being English), capitals, digits, symbols, link-like tokens,
+what earlier layers cut and why, how much of the page's vocabulary a segment echoes, and the
+jusText-style line classes with the best-scoring prose region as one more opinion. The model
+(gradient-boosted trees, `make train`) gives each segment the probability that it is article; a
+two-state Viterbi pass then pays a price for every switch between article and chrome, so a lone
+short line inside the article stays and a lone prose paragraph among the comments goes.
+"""
+from __future__ import annotations
+
+import functools
+import math
+import re
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from textwash.clean_lines import LineClass, is_menu_item, own_class, stoplist
+from textwash.clean_region import line_score, matching_break
+from textwash.lines import Line, Page, ends_as_sentence
+from textwash.rules import BreakRule
+
+MODEL_PATH = Path(__file__).parent / "models" / "segments.lgb"
+
+_LINK = re.compile(r"https?://|www\.|\S@\S|(?:^|\s)[@#]\w|\.(?:com|org|net|html?|php)\b", re.IGNORECASE)
+_DIGIT = re.compile(r"\d")
+_SYMBOL = re.compile(r"[^\w\s]")
+_COPYRIGHT = re.compile(r"©|\(c\)\s*\d{4}", re.IGNORECASE)
+
+# A segment of at least this many words that ends as a sentence counts as prose for the
+# position features (how much prose stands before and after a segment).
+PROSE_WORDS = 10
+# Neighbours on each side whose own features join a segment's.
+NEIGHBOURS = 3
+# Segments on each side summed for the local amount of prose.
+WINDOW = 5
+
+_OWN = ("log_chars", "log_words", "sentence", "stopwords", "capitals", "digits", "symbols", "mean_word",
+        "links", "copyright", "menu_item", "cut_rule", "cut_metadata", "cut_template", "cut_end",
+        "own_class", "context_class", "break_heading", "echo", "piece_of", "log_line_chars")
+_NEIGHBOUR_OWN = ("log_words", "sentence", "stopwords", "menu_item", "context_class", "cut_any")
+FEATURES = (
+    _OWN
+    + tuple(f"{name}@{offset:+d}" for offset in (*range(-NEIGHBOURS, 0), *range(1, NEIGHBOURS + 1))
+            for name in _NEIGHBOUR_OWN)
+    + ("position", "chars_before", "prose_before", "prose_after", "local_prose", "menu_run", "breaks_before",
+       "in_region", "share_of_page", "words_vs_longest", "page_log_segments", "page_log_words",
+       "page_prose_share", "page_has_stoplist")
+)
+
+_CLASS_CODE = {LineClass.BAD: 0, LineClass.SHORT: 1, LineClass.NEAR: 2, LineClass.GOOD: 3}
+
+
+@dataclass
+class Segments:
+    """The page's segments the model judges (every line with text, kept or already cut) and their
+    feature matrix, one row each, columns as FEATURES."""
+    lines: list[Line]
+    features: np.ndarray
+
+
+def _reason_flags(reason: str | None) -> tuple[int, int, int, int]:
+    """(rule, metadata, template, end) flags of an earlier layer's cut."""
+    if reason is None:
+        return 0, 0, 0, 0
+    if reason.startswith("metadata"):
+        return 0, 1, 0, 0
+    if reason.startswith("site template"):
+        return 0, 0, 1, 0
+    if reason.startswith("after end of article"):
+        return 0, 0, 0, 1
+    return 1, 0, 0, 0
+
+
+def page_segments(page: Page, language: str | None, classes: dict[int, LineClass],
+                  break_rules: tuple[BreakRule, ...] = ()) -> Segments:
+    """Every line of `page` that holds text, with its features (see FEATURES); `classes` are the
+    kept lines' line classes (clean_lines.classify)."""
+    lines = [line for line in page.lines if line.text]
+    n = len(lines)
+    stopwords = stoplist(language)
+    own = np.zeros((n, len(_OWN)), dtype=np.float64)
+    vocabulary: Counter[str] = Counter()
+    for line in lines:
+        vocabulary.update(set(line.lowered))
+    for i, line in enumerate(lines):
+        text, tokens, size = line.text, line.tokens, line.size
+        chars = len(text)
+        words = max(len(tokens), 1)
+        initials = [token[0] for token in tokens if token[0].isalpha()]
+        distinct = set(line.lowered)
+        cls = classes.get(line.number)
+        own[i] = (
+            math.log1p(chars),
+            math.log1p(size),
+            ends_as_sentence(text),
+            (sum(map(stopwords.__contains__, line.lowered)) / words) if stopwords is not None and tokens else math.nan,
+            sum(map(str.isupper, initials)) / len(initials) if initials else 0.0,
+            len(_DIGIT.findall(text)) / chars,
+            len(_SYMBOL.findall(text)) / chars,
+            sum(map(len, tokens)) / words,
+            len(_LINK.findall(text)),
+            _COPYRIGHT.search(text) is not None,
+            is_menu_item(line),
+            *_reason_flags(line.reason),
+            _CLASS_CODE[own_class(line, stopwords)],
+            _CLASS_CODE[cls] if cls is not None else -1,
+            matching_break(line, break_rules) is not None if line.reason is None else False,
+            # The share of the segment's words that other segments use too (teasers echo little).
+            sum(vocabulary[word] > 1 for word in distinct) / len(distinct) if distinct else 0.0,
+            line.pieces,
+            math.log1p(line.line_chars),
+        )
+    return Segments(lines, _with_context(own, lines, classes, page_has_stoplist=stopwords is not None))
+
+
+def _shifted(column: np.ndarray, offset: int, fill: float) -> np.ndarray:
+    """`column` moved by `offset` rows: row i holds row i+offset, `fill` past the page's edges.
+
+    >>> _shifted(np.array([1.0, 2.0, 3.0]), 1, 0.0).tolist()
+    [2.0, 3.0, 0.0]
+    """
+    out = np.full_like(column, fill)
+    if offset > 0:
+        out[:-offset] = column[offset:]
+    elif offset < 0:
+        out[-offset:] = column[:offset]
+    else:
+        out[:] = column
+    return out
+
+
+def _with_context(own: np.ndarray, lines: list[Line], classes: dict[int, LineClass], page_has_stoplist: bool) -> np.ndarray:
+    n = len(lines)
+    col = {name: own[:, j] for j, name in enumerate(_OWN)}
+    cut_any = (col["cut_rule"] + col["cut_metadata"] + col["cut_template"] + col["cut_end"]) > 0
+    neighbour_cols = {**col, "cut_any": cut_any.astype(np.float64)}
+    words = np.expm1(col["log_words"])
+    prose = np.where((col["sentence"] > 0) & (words >= PROSE_WORDS) & ~cut_any, words, 0.0)
+    total_prose = prose.sum()
+    cumulative = np.cumsum(prose)
+    chars = np.expm1(col["log_chars"])
+    # Runs of menu-like segments: each segment gets the length of the run it stands in.
+    menu = col["menu_item"] > 0
+    run_id = np.cumsum(np.concatenate(([1], menu[1:] != menu[:-1]))) if n else np.zeros(0, dtype=int)
+    run_length = np.bincount(run_id)[run_id] * menu if n else np.zeros(0)
+    # The best-scoring stretch of prose by the line classes (the old article-region layer's view).
+    scores = [line_score(line.size, classes[line.number]) if line.number in classes else 0.0 for line in lines]
+    in_region = np.zeros(n)
+    if (span := _max_sum_span(scores)) is not None:
+        in_region[span[0]:span[1]] = 1.0
+    longest = words.max() if n else 1.0
+    padded = np.concatenate(([0.0], np.cumsum(prose)))
+    window = padded[np.minimum(np.arange(n) + WINDOW + 1, n)] - padded[np.maximum(np.arange(n) - WINDOW, 0)]
+    columns = [own]
+    for offset in (*range(-NEIGHBOURS, 0), *range(1, NEIGHBOURS + 1)):
+        columns.append(np.column_stack([_shifted(neighbour_cols[name], offset, -1.0) for name in _NEIGHBOUR_OWN]))
+    page_words = words.sum()
+    columns.append(np.column_stack((
+        np.arange(n) / max(n, 1),
+        (np.cumsum(chars) - chars) / max(chars.sum(), 1.0),
+        (cumulative - prose) / max(total_prose, 1.0),
+        (total_prose - cumulative) / max(total_prose, 1.0),
+        window / max(total_prose, 1.0),
+        run_length,
+        np.cumsum(col["break_heading"]) - col["break_heading"],
+        in_region,
+        words / max(page_words, 1.0),
+        words / max(longest, 1.0),
+        np.full(n, math.log1p(n)),
+        np.full(n, math.log1p(page_words)),
+        np.full(n, total_prose / max(page_words, 1.0)),
+        np.full(n, float(page_has_stoplist)),
+    )))
+    return np.hstack(columns) if n else np.zeros((0, len(FEATURES)))
+
+
+def _max_sum_span(scores: list[float]) -> tuple[int, int] | None:
+    """The half-open range of `scores` with the largest positive sum.
+
+    >>> _max_sum_span([-1.0, 2.0, -0.5, 3.0, -9.0, 1.0])
+    (1, 4)
+    """
+    best, best_span, total, start = 0.0, None, 0.0, 0
+    for i, score in enumerate(scores):
+        if total <= 0:
+            total, start = 0.0, i
+        total += score
+        if total > best:
+            best, best_span = total, (start, i + 1)
+    return best_span
+
+
+# Why the model cut a segment, by where it stands and what it looks like. Every model reason
+# starts with MODEL_FAMILY.
+MODEL_FAMILY = "model"
+MENU = f"{MODEL_FAMILY}: menu or link list"
+HEADER = f"{MODEL_FAMILY}: page header before the article"
+INSIDE = f"{MODEL_FAMILY}: inside the article (ad, caption, embed)"
+TEASER = f"{MODEL_FAMILY}: teaser or related story after the article"
+COMMENT = f"{MODEL_FAMILY}: comment or long text after the article"
+FOOTER = f"{MODEL_FAMILY}: footer after the article"
+LEGAL = f"{MODEL_FAMILY}: legal or copyright notice"
+FALLBACK = "low confidence: kept the best stretch the model found"
+
+# The price of a switch between article and chrome in the sequence step, in log-odds (`make
+# train` picks it on held-out folds).
+SWITCH_COST = 2.0
+# A page counts as low-confidence below this (clean_confidence).
+LOW_CONFIDENCE = 0.5
+# Probabilities are kept off 0 and 1 so a log-odds stays finite.
+_EPSILON = 1e-4
+# Segments that read as prose for the confidence: a sentence of at least PROSE_WORDS words.
+_COMMENT_WORDS = 30
+_TEASER_WORDS = 8
+
+
+def article_states(probabilities: np.ndarray, switch_cost: float = SWITCH_COST) -> np.ndarray:
+    """The most likely article (True) / chrome (False) sequence for segments with these
+    probabilities of being article, when each switch between the two costs `switch_cost`: a
+    two-state Viterbi pass.
+
+    >>> article_states(np.array([0.1, 0.9, 0.4, 0.9, 0.1]), switch_cost=1.0).tolist()
+    [False, True, True, True, False]
+    >>> article_states(np.array([0.1, 0.9, 0.01, 0.9, 0.1]), switch_cost=1.0).tolist()
+    [False, True, False, True, False]
+    """
+    n = len(probabilities)
+    if n == 0:
+        return np.zeros(0, dtype=bool)
+    p = np.clip(probabilities, _EPSILON, 1 - _EPSILON)
+    emit = np.column_stack((np.log1p(-p), np.log(p)))  # state 0 chrome, 1 article
+    score = emit[0].copy()
+    came_from = np.zeros((n, 2), dtype=np.int8)
+    for i in range(1, n):
+        stay, switch = score, score[::-1] - switch_cost
+        came_from[i] = np.where(stay >= switch, (0, 1), (1, 0))
+        score = np.maximum(stay, switch) + emit[i]
+    states = np.zeros(n, dtype=bool)
+    state = int(score[1] > score[0])
+    for i in range(n - 1, -1, -1):
+        states[i] = bool(state)
+        state = int(came_from[i, state])
+    return states
+
+
+def _cut_kind(line: Line, features: np.ndarray, where: str) -> str:
+    if features[_OWN.index("copyright")]:
+        return LEGAL
+    if is_menu_item(line):
+        return MENU
+    if where == "before":
+        return HEADER
+    if where == "inside":
+        return INSIDE
+    if ends_as_sentence(line.text) and line.size >= _COMMENT_WORDS:
+        return COMMENT
+    return TEASER if line.size >= _TEASER_WORDS else FOOTER
+
+
+def page_confidence(kept_words: float, kept_probability: float, cut_prose_words: float) -> float:
+    """How sure the cleaner is that the kept text is the article: the model's mean probability over
+    the kept words, scaled down when more prose was cut than kept.
+
+    >>> page_confidence(500, 0.9, 100)
+    0.9
+    >>> page_confidence(50, 0.9, 500)
+    0.164
+    """
+    prose_share = kept_words / (kept_words + cut_prose_words) if kept_words + cut_prose_words else 0.0
+    return round(kept_probability * min(1.0, 2 * prose_share), 3)
+
+
+def apply_model(page: Page, segments: Segments, probabilities: np.ndarray, switch_cost: float = SWITCH_COST,
+                sequence: bool = True) -> None:
+    """Cut the kept segments the model (after the sequence step) puts outside the article, each
+    with the kind of chrome it is; set the page's confidence. A page where nothing would stay keeps
+    its best stretch, and says so with a low confidence."""
+    lines = segments.lines
+    if not lines:
+        page.confidence = 0.0
+        return
+    article = article_states(probabilities, switch_cost) if sequence else probabilities >= 0.5
+    candidate = np.array([line.reason is None for line in lines])
+    size = np.array([line.size for line in lines])
+    fallback = not (article & candidate).any()
+    if fallback and candidate.any():
+        # Nothing left: the stretch of candidates the model likes most relative to the page.
+        weight = np.where(candidate, size * (probabilities - np.average(probabilities, weights=size + 1)), -1.0)
+        span = _max_sum_span(weight.tolist()) or (int(np.argmax(np.where(candidate, probabilities, -1))),) * 2
+        article = np.zeros(len(lines), dtype=bool)
+        article[span[0]:max(span[1], span[0] + 1)] = True
+    kept = article & candidate
+    indices = np.flatnonzero(kept)
+    first, last = (indices[0], indices[-1]) if len(indices) else (len(lines), -1)
+    prose = np.array([ends_as_sentence(line.text) for line in lines]) & (size >= PROSE_WORDS)
+    cut_prose = size[candidate & ~kept & prose].sum()
+    for i, line in enumerate(lines):
+        if candidate[i] and not kept[i]:
+            where = "before" if i < first else "after" if i > last else "inside"
+            page.cut(line, _cut_kind(line, segments.features[i], where))
+    kept_words = size[kept].sum()
+    kept_probability = float(np.average(probabilities[kept], weights=size[kept] + 1)) if kept.any() else 0.0
+    confidence = page_confidence(kept_words, kept_probability, cut_prose)
+    page.confidence = min(confidence, LOW_CONFIDENCE - 0.01) if fallback else confidence
+
+
+class SegmentModel:
+    """The trained segment scorer (a LightGBM model file), loaded once per process."""
+
+    def __init__(self, path: Path = MODEL_PATH) -> None:
+        import lightgbm  # loaded only when a page is judged
+
+        self.booster = lightgbm.Booster(model_file=str(path))
+        names = tuple(self.booster.feature_name())
+        if names != FEATURES:
+            raise ValueError(f"{path} was trained on other features than this version computes: retrain (make train)")
+
+    def predict(self, features: np.ndarray) -> np.ndarray:
+        """The probability that each row's segment is article text; one call for a whole batch."""
+        if len(features) == 0:
+            return np.zeros(0)
+        return self.booster.predict(features, num_threads=1)
+
+
+@functools.cache
+def segment_model() -> SegmentModel:
+    return SegmentModel()
