@@ -9,12 +9,17 @@ from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
+import pytest
+from typer.testing import CliRunner
 
-from textwash import schema
+from textwash import pipeline, schema, stats
+from textwash.cli import app
 from textwash.lines import Page
 from textwash.metadata import Metadata
 from textwash.record import build_document
+from textwash.runner import run_pipeline
 from textwash.schema import SCHEMA_VERSION
+from textwash.stats import dataset_stats
 from textwash.write import write_parquet_atomic
 
 NOW = dt.datetime(2026, 1, 2, tzinfo=dt.timezone.utc)
@@ -30,8 +35,36 @@ def document(source: str, confidence: float | None) -> dict:
                           encoding="utf-8", repaired=False, processed_at=NOW)
 
 
+# The confidence the pages of a run are judged, by source.
+JUDGED = {"low.txt": 0.3, "high.txt": 0.9, "unjudged.txt": None}
+
+
+def judge_pages(monkeypatch, confidences: dict[str, float | None]) -> None:
+    """Make the pipeline judge each page as `confidences` says for its source."""
+    def judged(*, source: str, page: Page, **fields) -> dict:
+        page.confidence = confidences[source]
+        return build_document(source=source, page=page, **fields)
+    monkeypatch.setattr(pipeline, "build_document", judged)
+
+
+def write_raw(raw: Path, sources) -> None:
+    raw.mkdir(exist_ok=True)
+    for source in sources:
+        (raw / source).write_text(f"{ARTICLE}\nThis copy is {source}.", encoding="utf-8")
+
+
+@pytest.fixture
+def judged_dataset(tmp_path, monkeypatch) -> Path:
+    """A dataset of one low-confidence document, one confident and one no layer judged."""
+    write_raw(tmp_path / "raw", JUDGED)
+    judge_pages(monkeypatch, JUDGED)
+    run_pipeline(tmp_path / "raw", tmp_path / "out")
+    return tmp_path / "out"
+
+
 def test_the_helpers_examples_hold():
     assert doctest.testmod(schema).failed == 0
+    assert doctest.testmod(stats).failed == 0
 
 
 def test_a_record_carries_its_pages_confidence_rounded():
@@ -47,3 +80,26 @@ def test_schema_4_round_trips_the_confidence(tmp_path: Path):
     assert SCHEMA_VERSION == "4" and table.schema.metadata[b"textwash.schema_version"] == b"4"
     assert table.schema.field("clean_confidence") == pa.field("clean_confidence", pa.float64(), nullable=True)
     assert table["clean_confidence"].to_pylist() == [0.42, None]
+
+
+def test_show_prints_each_records_confidence(judged_dataset):
+    shown = CliRunner().invoke(app, ["show", str(judged_dataset)], env={"COLUMNS": "200"})
+    assert shown.exit_code == 0, shown.output
+    confidence_by_source, source = {}, None
+    for line in shown.output.splitlines():
+        if line.strip("─ ") in JUDGED:  # the rule that opens a record
+            source = line.strip("─ ")
+        elif line.strip().startswith("confidence "):
+            confidence_by_source[source] = line.strip().removeprefix("confidence ")
+    assert confidence_by_source == {"high.txt": "0.9", "low.txt": "0.3 (low)", "unjudged.txt": "n/a"}
+
+
+def test_stats_count_the_low_confidence_documents_and_name_them(judged_dataset):
+    figures = dataset_stats(judged_dataset)["confidence"]
+    assert (figures["low"], figures["judged"], figures["lowest"]) == (1, 2, [("low.txt", 0.3)])
+    assert dict(figures["distribution"]) == {"0-0.25": 0, "0.25-0.5": 1, "0.5-0.75": 0, "0.75-1": 1, "n/a": 1}
+    printed = CliRunner().invoke(app, ["stats", str(judged_dataset)], env={"COLUMNS": "200"})
+    assert printed.exit_code == 0, printed.output
+    assert "confidence: 1 of 2 judged documents below 0.5 (low)" in printed.output
+    (row,) = [line for line in printed.output.splitlines() if "low.txt" in line]
+    assert "0.3" in row

@@ -132,7 +132,7 @@ def _check_dataset(dataset: Path) -> None:
         raise DatasetError(f"{dataset} holds no documents/ folder: not a textwash dataset")
 
 
-def _open(folder: Path) -> ds.Dataset | None:
+def open_rows(folder: Path) -> ds.Dataset | None:
     """The rows under `folder`, hive partitions included; files written before a column was added
     read as nulls in it. None when the folder holds no files."""
     try:
@@ -264,7 +264,7 @@ def summarize(dataset: Path) -> tuple[Overview, pa.Table, pa.Table]:
     files: `list_order` sorts it) and the rejects (sorted by reason and source) of the dataset at `dataset`."""
     _check_dataset(dataset)
     overview = Overview()
-    documents = _open(dataset / "documents")
+    documents = open_rows(dataset / "documents")
     names = set(documents.schema.names) if documents is not None else set()
     wanted = ["doc_id", "source", "title", "language", "url", "site", "word_count", "removed", "duplicate_of",
               *ROW_VERSION_COLUMNS]
@@ -291,7 +291,7 @@ def _read_rejects(dataset: Path) -> pa.Table:
     """Source, reason and detail of every reject, sorted by reason and source."""
     names = ("source", "reason", "detail")
     folder = dataset / "rejects"
-    rejects = _open(folder) if folder.is_dir() else None
+    rejects = open_rows(folder) if folder.is_dir() else None
     columns = [name for name in names if rejects is not None and name in rejects.schema.names]
     batches = list(_batches(rejects, folder, COLUMN_ROWS_PER_READ, columns=columns))
     table = pa.Table.from_batches(batches) if batches else pa.table({})
@@ -558,7 +558,7 @@ def _write_pages(dataset: Path, out: Path, doc_ids: pa.Array | None) -> None:
     """The pages of the documents `doc_ids` (all when None), a few rows at a time. Only the files
     that hold one of them are read whole: new documents are in new files."""
     folder = dataset / "documents"
-    documents = _open(folder)
+    documents = open_rows(folder)
     where = None if doc_ids is None else pc.field("doc_id").isin(doc_ids)
     for fragment in documents.get_fragments() if documents is not None else ():
         if where is not None:

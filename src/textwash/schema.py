@@ -75,7 +75,16 @@ def confidence_label(confidence: float | None) -> str:
     """
     if confidence is None:
         return "n/a"
-    return f"{confidence:.3g} (low)" if confidence < LOW_CONFIDENCE else f"{confidence:.3g}"
+    return f"{confidence:.3g} (low)" if is_low_confidence(confidence) else f"{confidence:.3g}"
+
+
+def is_low_confidence(confidence: float | None) -> bool:
+    """Whether the cleaner was unsure the text is the article; a page no layer judged is not low.
+
+    >>> is_low_confidence(0.499), is_low_confidence(0.5), is_low_confidence(None)
+    (True, False, False)
+    """
+    return confidence is not None and confidence < LOW_CONFIDENCE
 
 
 def file_metadata(kind: str) -> dict[bytes, bytes]:
