@@ -7,6 +7,7 @@ import datetime as dt
 import doctest
 from pathlib import Path
 
+import lxml.html
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
@@ -17,6 +18,7 @@ from textwash.cli import app
 from textwash.lines import Page
 from textwash.metadata import Metadata
 from textwash.record import build_document
+from textwash.report import page_of, write_report
 from textwash.runner import run_pipeline
 from textwash.schema import SCHEMA_VERSION
 from textwash.stats import dataset_stats
@@ -103,3 +105,27 @@ def test_stats_count_the_low_confidence_documents_and_name_them(judged_dataset):
     assert "confidence: 1 of 2 judged documents below 0.5 (low)" in printed.output
     (row,) = [line for line in printed.output.splitlines() if "low.txt" in line]
     assert "0.3" in row
+
+
+def test_the_report_flags_low_confidence_documents(tmp_path):
+    rows = [document(source, confidence) for source, confidence in JUDGED.items()]
+    write_parquet_atomic(rows, "documents", tmp_path / "ds" / "documents" / "part.parquet")
+    index = write_report(tmp_path / "ds", tmp_path / "report")
+    page_by_source = {row["source"]: index.parent / page_of(row["doc_id"]) for row in rows}
+
+    overview = lxml.html.parse(str(index)).getroot()
+    figures = {term.text_content(): term.getnext().text_content() for term in overview.xpath("//dl[@class='figures']//dt")}
+    assert figures["Low confidence"] == "1 of 2 judged"
+    (listed,) = overview.xpath("//*[@id='low-confidence']//tbody/tr")
+    assert [cell.text_content() for cell in listed.xpath("td")] == ["low.txt", "", "0.3 (low)"]
+    assert (index.parent / listed.xpath(".//a")[0].get("href")).resolve() == page_by_source["low.txt"].resolve()
+    confidence_column = {row.xpath("td")[0].text_content(): row.xpath("td")[-1].text_content()
+                         for row in overview.xpath("//*[@id='document-list']/tbody/tr")}
+    assert confidence_column == {"high.txt": "0.9", "low.txt": "0.3 (low)", "unjudged.txt": "n/a"}
+
+    def banner(source: str) -> list:
+        return lxml.html.parse(str(page_by_source[source])).getroot().xpath("//*[@role='note']")
+
+    (low,) = banner("low.txt")
+    assert low.text_content().startswith("Low confidence: the cleaner was unsure this is the article")
+    assert banner("high.txt") == [] and banner("unjudged.txt") == []
