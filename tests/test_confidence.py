@@ -13,7 +13,7 @@ import pyarrow.parquet as pq
 import pytest
 from typer.testing import CliRunner
 
-from textwash import pipeline, schema, stats
+from textwash import schema, stats
 from textwash.cli import app
 from textwash.lines import Page
 from textwash.metadata import Metadata
@@ -41,14 +41,6 @@ def document(source: str, confidence: float | None) -> dict:
 JUDGED = {"low.txt": 0.3, "high.txt": 0.9, "unjudged.txt": None}
 
 
-def judge_pages(monkeypatch, confidences: dict[str, float | None]) -> None:
-    """Make the pipeline judge each page as `confidences` says for its source."""
-    def judged(*, source: str, page: Page, **fields) -> dict:
-        page.confidence = confidences[source]
-        return build_document(source=source, page=page, **fields)
-    monkeypatch.setattr(pipeline, "build_document", judged)
-
-
 def write_raw(raw: Path, sources) -> None:
     raw.mkdir(exist_ok=True)
     for source in sources:
@@ -56,10 +48,10 @@ def write_raw(raw: Path, sources) -> None:
 
 
 @pytest.fixture
-def judged_dataset(tmp_path, monkeypatch) -> Path:
+def judged_dataset(tmp_path, judged_pages) -> Path:
     """A dataset of one low-confidence document, one confident and one no layer judged."""
     write_raw(tmp_path / "raw", JUDGED)
-    judge_pages(monkeypatch, JUDGED)
+    judged_pages.update(JUDGED)
     run_pipeline(tmp_path / "raw", tmp_path / "out")
     return tmp_path / "out"
 
