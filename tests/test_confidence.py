@@ -114,6 +114,9 @@ def test_the_report_flags_low_confidence_documents(tmp_path):
     confidence_column = {row.xpath("td")[0].text_content(): row.xpath("td")[-1].text_content()
                          for row in overview.xpath("//*[@id='document-list']/tbody/tr")}
     assert confidence_column == {"high.txt": "0.9", "low.txt": "0.3 (low)", "unjudged.txt": "n/a"}
+    # What the list's "only low confidence" filter keeps.
+    assert [row.xpath("td//a")[0].text_content() for row in overview.xpath("//*[@id='document-list']/tbody/tr")
+            if row.get("data-low") == "1"] == ["low.txt"]
 
     def banner(source: str) -> list:
         return lxml.html.parse(str(page_by_source[source])).getroot().xpath("//*[@role='note']")

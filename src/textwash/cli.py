@@ -262,7 +262,7 @@ def show(
     lines: Annotated[int, typer.Option(help="Paragraphs of text to print per record.")] = 3,
     limit: Annotated[int, typer.Option(help="At most this many records.")] = 20,
 ) -> None:
-    """Print records readably: source, metadata, the first paragraphs, and what was removed."""
+    """Print records readably: source, metadata, confidence, the first paragraphs, and what was removed."""
     from textwash.report import DatasetError, open_rows
 
     folder = dataset / "documents" if (dataset / "documents").is_dir() else dataset
@@ -271,7 +271,7 @@ def show(
     try:
         documents = open_rows(folder)  # files of an older schema read as nulls in the newer columns
         rows = documents.to_table().to_pylist() if documents is not None else []
-    except (DatasetError, OSError) as exc:
+    except DatasetError as exc:
         raise typer.BadParameter(str(exc), param_hint="DATASET") from None
     rows = sorted((r for r in rows if source is None or source in r["source"]), key=lambda r: r["source"])
     for row in rows[:limit]:
@@ -283,8 +283,8 @@ def show(
                 console.print(f"[cyan]{key:>12}[/] {value}", highlight=False, markup=True)
         confidence = row.get("clean_confidence")
         label = confidence_label(confidence)
-        console.print(f"[cyan]{'confidence':>12}[/] {f'[yellow]{label}[/]' if is_low_confidence(confidence) else label}",
-                      highlight=False)
+        shown = f"[yellow]{label}[/]" if is_low_confidence(confidence) else label
+        console.print(f"[cyan]{'confidence':>12}[/] {shown}", highlight=False)
         paragraphs = row["text"].split("\n\n")
         cut = row.get("removed") or []
         width = max(40, console.width - 4)

@@ -433,7 +433,8 @@ def _environment() -> jinja2.Environment:
     env.filters["percent"] = lambda share: f"{share * 100:.0f}%"
     env.filters["thousands"] = lambda number: f"{number:,}"
     env.filters["confidence"] = confidence_label
-    env.globals.update(tint=tint, ink=reason_ink, page_of=page_of, low_confidence=LOW_CONFIDENCE)
+    env.globals.update(tint=tint, ink=reason_ink, page_of=page_of, low_confidence=LOW_CONFIDENCE,
+                       is_low_confidence=is_low_confidence)
     return env
 
 
