@@ -42,6 +42,22 @@ def seeds() -> dict:
     return json.loads((DATA / "seeds.json").read_text(encoding="utf-8"))
 
 
+@pytest.fixture
+def judged_pages(monkeypatch) -> dict[str, float | None]:
+    """Confidences by source that the pipeline gives the pages it cleans (a source not in it: not
+    judged), fill it in a test: a stand-in for the cleaner's model, which tests do not depend on."""
+    from textwash import pipeline
+    from textwash.record import build_document
+
+    confidences: dict[str, float | None] = {}
+
+    def judged(*, source: str, page, **fields) -> dict:
+        page.confidence = confidences.get(source)
+        return build_document(source=source, page=page, **fields)
+    monkeypatch.setattr(pipeline, "build_document", judged)
+    return confidences
+
+
 @pytest.fixture(scope="session")
 def prefect_harness(tmp_path_factory):
     """One temporary Prefect server and home for every flow test of the session."""

@@ -14,9 +14,12 @@ import polars as pl
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from typer.testing import CliRunner
 
+from textwash.cli import app
 from textwash.compact import compact_dataset
 from textwash.pipeline import Settings, process_batch
+from textwash.report import summarize
 from textwash.runner import RunOptions, commit_run, plan_run, run_pipeline, stage_batch
 from textwash.schema import DOCUMENT_SCHEMA, SCHEMA_VERSION
 from textwash.stats import dataset_stats
@@ -236,10 +239,16 @@ def test_types_in_duckdb_polars_and_pandas(raw, tmp_path):
         assert pq.read_schema(path).metadata[b"textwash.schema_version"] == SCHEMA_VERSION.encode()
 
 
-def write_as_schema_1(path: Path) -> None:
-    """Rewrite a committed file as textwash schema version 1 wrote it: no duplicate_of column."""
-    table = pq.read_table(path).drop_columns(["duplicate_of"])
-    metadata = {**table.schema.metadata, b"textwash.schema_version": b"1"}
+# The columns schema versions added, for the tests of older files.
+ADDED_IN = {"3": ["duplicate_of"], "4": ["clean_confidence"]}
+
+
+def write_as_schema(path: Path, version: str) -> None:
+    """Rewrite a committed file as textwash schema `version` wrote it: without the columns later
+    versions added."""
+    later = [column for added, columns in ADDED_IN.items() if added > version for column in columns]
+    table = pq.read_table(path).drop_columns(later)
+    metadata = {**table.schema.metadata, b"textwash.schema_version": version.encode()}
     path.unlink()  # a hard link shared with the previous version: replace, don't overwrite
     pq.write_table(table.replace_schema_metadata(metadata), path)
 
@@ -248,9 +257,9 @@ def test_files_of_schema_version_1_stay_readable_and_compact_upgrades_them(raw, 
     out = tmp_path / "out"
     run(raw, out)
     (old,) = (out / CURRENT / "documents").rglob("*.parquet")
-    write_as_schema_1(old)
+    write_as_schema(old, "1")
     (raw / "new.txt").write_text("Edition two\n\n" + (raw / "000_1c1cab889e26c371.txt").read_text(encoding="utf-8"))
-    run(raw, out)  # a schema-2 file beside the schema-1 one
+    run(raw, out)  # a current file beside the schema-1 one
 
     documents = rows(out)  # DuckDB with union_by_name: the missing column reads as null
     assert len(documents) == 6 and documents[0]["duplicate_of"] is None
@@ -266,6 +275,37 @@ def test_files_of_schema_version_1_stay_readable_and_compact_upgrades_them(raw, 
     assert versions == {SCHEMA_VERSION.encode()}
     plain = duckdb.sql(f"select count(*) from read_parquet('{out}/documents/**/*.parquet')").fetchall()
     assert plain == [(6,)]
+
+
+def test_files_of_schema_version_3_read_as_not_judged_beside_version_4(raw, tmp_path, judged_pages):
+    """Confidence came with version 4: an older file's documents read as null (not judged, not
+    low) in DuckDB, stats, show and the report, next to a judged one; compact writes them as nulls."""
+    out = tmp_path / "out"
+    run(raw, out)
+    (old,) = (out / CURRENT / "documents").rglob("*.parquet")
+    write_as_schema(old, "3")
+    (raw / "new.txt").write_text("Edition two\n\n" + (raw / "000_1c1cab889e26c371.txt").read_text(encoding="utf-8"))
+    judged_pages["new.txt"] = 0.2
+    run(raw, out)  # a schema-4 file beside the schema-3 one, in the same partition
+
+    confidence = {row["source"]: row["clean_confidence"] for row in rows(out)}
+    assert len(confidence) == 6 and confidence.pop("new.txt") == 0.2 and set(confidence.values()) == {None}
+    assert Dataset(out).read("documents").schema == DOCUMENT_SCHEMA
+    figures = dataset_stats(out)["confidence"]
+    assert (figures["low"], figures["judged"], figures["lowest"]) == (1, 1, [("new.txt", 0.2)])
+    shown = CliRunner().invoke(app, ["show", str(out), "--source", "new.txt"])
+    assert shown.exit_code == 0 and "confidence 0.2 (low)" in shown.output
+    shown = CliRunner().invoke(app, ["show", str(out), "--source", "000_"])
+    assert shown.exit_code == 0 and "confidence n/a" in shown.output
+    overview, _, _ = summarize(out)
+    assert (overview.documents, overview.judged, overview.low_confidence) == (6, 1, 1)
+
+    assert compact_dataset(out)["committed"]
+    versions = {pq.read_schema(p).metadata[b"textwash.schema_version"] for p in (out / "documents").rglob("*.parquet")}
+    assert versions == {b"4"}
+    plain = duckdb.sql(f"select source, clean_confidence from read_parquet('{out}/documents/**/*.parquet') "
+                       f"where clean_confidence is not null").fetchall()
+    assert plain == [("new.txt", 0.2)]
 
 
 def test_stats_counts_languages_reasons_and_rejects(raw, tmp_path):
@@ -288,7 +328,7 @@ def test_the_layout_before_versions_is_adopted_and_its_records_replaced(raw, tmp
     old.documents.append({**old.documents[0], "source": "gone.txt", "doc_id": "gone"})  # no longer in raw
     write_parquet_atomic(old.documents, "documents", out / "documents" / "part-00000.parquet")
     write_parquet_atomic(old.rejects, "rejects", out / "rejects" / "part-00000.parquet")
-    write_as_schema_1(out / "documents" / "part-00000.parquet")
+    write_as_schema(out / "documents" / "part-00000.parquet", "1")
     (out / ".staging" / "run-1").mkdir(parents=True)
 
     summary = run(raw, out)

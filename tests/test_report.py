@@ -293,6 +293,22 @@ def test_a_new_report_format_renders_every_page_again(tmp_path, rendered, monkey
     assert sorted(rendered) == ["a1", "b2"]
 
 
+def test_a_changed_template_is_a_new_report_format(tmp_path, monkeypatch):
+    """Without a version bump: a template edited (a column added, a banner) renders every page again."""
+    assets = tmp_path / "textwash" / "report_assets"
+    shutil.copytree(Path(report.__file__).parent / "report_assets", assets)
+    monkeypatch.setattr(report.resources, "files", lambda package: assets.parent)
+    report.report_stamp.cache_clear()
+    try:
+        before = report.report_stamp()
+        with (assets / "document.html.j2").open("a", encoding="utf-8") as template:
+            template.write("{# edited #}\n")
+        report.report_stamp.cache_clear()
+        assert report.report_stamp() != before
+    finally:
+        report.report_stamp.cache_clear()  # the next test stamps with the packaged templates
+
+
 def test_list_pages_hold_every_document_once_in_order(tmp_path, monkeypatch):
     monkeypatch.setattr(report, "LIST_PAGE_SIZE", 3)
     ids = [f"id{n}" for n in range(8)]

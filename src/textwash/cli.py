@@ -16,6 +16,7 @@ from textwash.extract import DEFAULT_TIMEOUT_SECONDS
 from textwash.pipeline import DEFAULT_MAX_HTML_DEPTH, DEFAULT_MAX_LINE_CHARS, DEFAULT_MAX_RATIO
 from textwash.read import DEFAULT_MAX_BYTES
 from textwash.runner import DEFAULT_BATCH_SIZE, DEFAULT_MAX_ROWS_PER_FILE, PROCESSED_DATE
+from textwash.schema import LOW_CONFIDENCE, confidence_label, is_low_confidence
 from textwash.selection import FETCHED_AT
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
@@ -216,7 +217,7 @@ def stats(
     dataset: Annotated[Path, typer.Argument(help="The output folder of `textwash run`.")] = Path("processed"),
     top: Annotated[int, typer.Option(min=1, help="Rows per ranking.")] = 10,
 ) -> None:
-    """Counts of a dataset: documents, languages, sites, removal reasons, duplicates, rejects."""
+    """Counts of a dataset: documents, languages, sites, removal reasons, duplicates, confidence, rejects."""
     from rich.table import Table
 
     from textwash.stats import dataset_stats
@@ -230,12 +231,20 @@ def stats(
     )
     duplicates = figures["duplicates"]
     console.print(f"duplicates: {duplicates['exact']} exact, {duplicates['near']} near")
-    for title, key in (("language", "languages"), ("site", "sites"), ("removal reason", "removal_reasons"),
-                       ("reject reason", "rejects_by_reason")):
+    confidence = figures["confidence"]
+    console.print(f"confidence: {confidence['low']} of {confidence['judged']} judged documents below "
+                  f"{LOW_CONFIDENCE} (low)", highlight=False)
+    for title, value_title, rows in (
+        ("language", "count", figures["languages"]), ("site", "count", figures["sites"]),
+        ("removal reason", "count", figures["removal_reasons"]),
+        ("confidence", "documents", confidence["distribution"]),
+        ("low-confidence source", "confidence", confidence["lowest"]),
+        ("reject reason", "count", figures["rejects_by_reason"]),
+    ):
         table = Table(title_justify="left")
         table.add_column(title)
-        table.add_column("count", justify="right")
-        for value, count in figures[key]:
+        table.add_column(value_title, justify="right")
+        for value, count in rows:
             table.add_row(str(value), str(count))
         console.print(table)
 
@@ -253,13 +262,17 @@ def show(
     lines: Annotated[int, typer.Option(help="Paragraphs of text to print per record.")] = 3,
     limit: Annotated[int, typer.Option(help="At most this many records.")] = 20,
 ) -> None:
-    """Print records readably: source, metadata, the first paragraphs, and what was removed."""
-    import pyarrow.dataset as ds
+    """Print records readably: source, metadata, confidence, the first paragraphs, and what was removed."""
+    from textwash.report import DatasetError, open_rows
 
     folder = dataset / "documents" if (dataset / "documents").is_dir() else dataset
     if not folder.is_dir():
         raise typer.BadParameter(f"{folder} is not a dataset folder", param_hint="DATASET")
-    rows = ds.dataset(folder, format="parquet", partitioning="hive").to_table().to_pylist()
+    try:
+        documents = open_rows(folder)  # files of an older schema read as nulls in the newer columns
+        rows = documents.to_table().to_pylist() if documents is not None else []
+    except DatasetError as exc:
+        raise typer.BadParameter(str(exc), param_hint="DATASET") from None
     rows = sorted((r for r in rows if source is None or source in r["source"]), key=lambda r: r["source"])
     for row in rows[:limit]:
         console.rule(f"[bold]{row['source']}")
@@ -268,6 +281,10 @@ def show(
             value = row.get(key)
             if value not in (None, [], ""):
                 console.print(f"[cyan]{key:>12}[/] {value}", highlight=False, markup=True)
+        confidence = row.get("clean_confidence")
+        label = confidence_label(confidence)
+        shown = f"[yellow]{label}[/]" if is_low_confidence(confidence) else label
+        console.print(f"[cyan]{'confidence':>12}[/] {shown}", highlight=False)
         paragraphs = row["text"].split("\n\n")
         cut = row.get("removed") or []
         width = max(40, console.width - 4)

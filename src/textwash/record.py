@@ -52,6 +52,7 @@ def build_document(
         "language": language,
         "text": text,
         "word_count": sum(line.words for line in page.kept()),  # words never span lines: WORD.findall(text)
+        "clean_confidence": round(page.confidence, 3) if page.confidence is not None else None,
         "content_sha256": sha256_hex(text.encode()),
         "removed": page.removed(),
         "encoding": encoding,

@@ -43,8 +43,9 @@ import pyarrow.compute as pc
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
-from textwash import __version__
+from textwash import __version__, schema
 from textwash.lines import WORD
+from textwash.schema import LOW_CONFIDENCE, confidence_label, is_low_confidence
 from textwash.write import write_table_atomic
 
 DOCUMENT_PAGES = "documents"
@@ -53,6 +54,7 @@ PAGES_FILE = "pages.parquet"  # which row each document page shows, and the repo
 STAMP_KEY = b"textwash.report_stamp"
 LIST_PAGE_SIZE = 1000  # documents per page of the list (index.html holds the first)
 REJECTS_SHOWN = 1000  # rejects listed one by one on the overview; all are counted by reason
+LOW_CONFIDENCE_SHOWN = 1000  # low-confidence documents listed on the overview; all are counted
 NO_SITE = "(no URL)"
 NO_LANGUAGE = "(unknown)"
 NO_REASON = "(no reason)"
@@ -88,13 +90,13 @@ KNOWN_FAMILIES = (
 # Metadata shown first on a document page, in this order; other columns follow by name.
 METADATA_ORDER = (
     "source", "title", "description", "authors", "publisher", "dateline", "published", "section",
-    "language", "url", "duplicate_of", "word_count", "encoding", "repaired", "source_format",
+    "language", "url", "duplicate_of", "word_count", "clean_confidence", "encoding", "repaired", "source_format",
     "fetched_at", "processed_at", "pipeline_version", "doc_id", "source_sha256", "content_sha256",
 )
 NOT_METADATA = {"text", "removed"}
 # The document list's columns, in the order of its rows (sorted by source, then doc_id).
 LIST_COLUMNS = ("source", "doc_id", "page", "title", "language", "site", "words_kept", "words_removed",
-                "removed_share", "cuts", "reasons", "duplicate")
+                "removed_share", "cuts", "reasons", "duplicate", "confidence")
 
 
 class DatasetError(ValueError):
@@ -106,6 +108,8 @@ class Overview:
     documents: int = 0
     rejects: int = 0
     duplicates: int | None = None  # None: the dataset does not record duplicates
+    judged: int | None = None  # documents with a confidence; None: the dataset does not record it
+    low_confidence: int = 0  # documents below LOW_CONFIDENCE
     words_kept: int = 0
     words_removed: int = 0
     rejects_by_reason: Counter = field(default_factory=Counter)
@@ -132,7 +136,7 @@ def _check_dataset(dataset: Path) -> None:
         raise DatasetError(f"{dataset} holds no documents/ folder: not a textwash dataset")
 
 
-def _open(folder: Path) -> ds.Dataset | None:
+def open_rows(folder: Path) -> ds.Dataset | None:
     """The rows under `folder`, hive partitions included; files written before a column was added
     read as nulls in it. None when the folder holds no files."""
     try:
@@ -222,6 +226,10 @@ def _summarize_batch(batch: pa.RecordBatch, overview: Overview) -> pa.Table:
     duplicate_of = _column(batch, "duplicate_of")
     if "duplicate_of" in batch.schema.names:
         overview.duplicates = (overview.duplicates or 0) + pc.sum(pc.is_valid(duplicate_of)).as_py()
+    confidence = _column(batch, "clean_confidence", pa.float64())
+    if "clean_confidence" in batch.schema.names:
+        overview.judged = (overview.judged or 0) + (pc.sum(pc.is_valid(confidence)).as_py() or 0)
+        overview.low_confidence += pc.sum(pc.less(confidence, LOW_CONFIDENCE)).as_py() or 0
     overview.documents += n
     overview.words_kept += pc.sum(words_kept).as_py() or 0
     overview.words_removed += int(words_removed.sum())
@@ -241,6 +249,7 @@ def _summarize_batch(batch: pa.RecordBatch, overview: Overview) -> pa.Table:
         "cuts": pc.list_value_length(removed).fill_null(0),
         "reasons": pa.array([",".join(found) for found in reasons_of], pa.string()),
         "duplicate": pc.is_valid(duplicate_of),
+        "confidence": confidence,
         "row_version": _row_versions(batch),
     })
 
@@ -264,10 +273,10 @@ def summarize(dataset: Path) -> tuple[Overview, pa.Table, pa.Table]:
     files: `list_order` sorts it) and the rejects (sorted by reason and source) of the dataset at `dataset`."""
     _check_dataset(dataset)
     overview = Overview()
-    documents = _open(dataset / "documents")
+    documents = open_rows(dataset / "documents")
     names = set(documents.schema.names) if documents is not None else set()
     wanted = ["doc_id", "source", "title", "language", "url", "site", "word_count", "removed", "duplicate_of",
-              *ROW_VERSION_COLUMNS]
+              "clean_confidence", *ROW_VERSION_COLUMNS]
     columns = [name for name in dict.fromkeys(wanted) if name in names]
     if "word_count" not in names and "text" in names:
         columns.append("text")  # older files: count the words of the text
@@ -287,11 +296,18 @@ def list_order(listing: pa.Table) -> pa.Array:
     return pc.sort_indices(listing, sort_keys=[("source", "ascending"), ("doc_id", "ascending")])
 
 
+def low_confidence_documents(listing: pa.Table, limit: int = LOW_CONFIDENCE_SHOWN) -> list[dict]:
+    """Source, page, title and confidence of the documents below LOW_CONFIDENCE in the document
+    list, the least confident first (then by source), at most `limit` of them."""
+    low = listing.filter(pc.less(listing["confidence"], LOW_CONFIDENCE)).select(["source", "page", "title", "confidence"])
+    return low.sort_by([("confidence", "ascending"), ("source", "ascending")]).slice(0, limit).to_pylist()
+
+
 def _read_rejects(dataset: Path) -> pa.Table:
     """Source, reason and detail of every reject, sorted by reason and source."""
     names = ("source", "reason", "detail")
     folder = dataset / "rejects"
-    rejects = _open(folder) if folder.is_dir() else None
+    rejects = open_rows(folder) if folder.is_dir() else None
     columns = [name for name in names if rejects is not None and name in rejects.schema.names]
     batches = list(_batches(rejects, folder, COLUMN_ROWS_PER_READ, columns=columns))
     table = pa.Table.from_batches(batches) if batches else pa.table({})
@@ -416,15 +432,18 @@ def _environment() -> jinja2.Environment:
     )
     env.filters["percent"] = lambda share: f"{share * 100:.0f}%"
     env.filters["thousands"] = lambda number: f"{number:,}"
-    env.globals.update(tint=tint, ink=reason_ink, page_of=page_of)
+    env.filters["confidence"] = confidence_label
+    env.globals.update(tint=tint, ink=reason_ink, page_of=page_of, low_confidence=LOW_CONFIDENCE,
+                       is_low_confidence=is_low_confidence)
     return env
 
 
 @functools.cache
 def report_stamp() -> str:
-    """The report format: textwash's version and a hash of this module and the templates. Pages
-    written under another stamp are all written again."""
-    digest = hashlib.sha256(Path(__file__).read_bytes())
+    """The report format: textwash's version and a hash of this module, schema.py (the confidence
+    threshold and label a page shows) and the templates. Pages written under another stamp are all
+    written again."""
+    digest = hashlib.sha256(Path(__file__).read_bytes() + Path(schema.__file__).read_bytes())
     assets = resources.files("textwash") / "report_assets"
     for asset in sorted(assets.iterdir(), key=lambda item: item.name):
         digest.update(asset.name.encode() + b"\0" + asset.read_bytes())
@@ -487,6 +506,7 @@ def render_index(overview: Overview, listing: pa.Table, order: pa.Array, rejects
     return render_list_page(
         "index.html.j2", overview, listing, order, 1, pages,
         rejects=rejects.slice(0, REJECTS_SHOWN).to_pylist(),
+        low_confidence_documents=low_confidence_documents(listing),
         chart=bar_chart(overview.words_by_reason, "Words removed, by reason", "words"),
         dataset=dataset_label,
         generated=generated.isoformat(sep=" ", timespec="seconds"),
@@ -500,10 +520,12 @@ def render_document(row: dict) -> str:
     kept = row["word_count"] if row.get("word_count") is not None else words(row.get("text"))
     removed = sum(words(block.text) for block in blocks if block.kind == "cut")
     language = row.get("language")
+    confidence = row.get("clean_confidence")
     return _environment().get_template("document.html.j2").render(
         doc={"title": row.get("title"), "source": row.get("source") or "", "words_kept": kept,
              "words_removed": removed, "removed_share": share(kept, removed), "cuts": len(row.get("removed") or []),
-             "language_code": language or None},
+             "language_code": language or None, "confidence": confidence,
+             "low_confidence": is_low_confidence(confidence)},
         blocks_html=blocks_html(blocks, language or None),
         has_text=bool(blocks),
         metadata=metadata_items(row),
@@ -558,7 +580,7 @@ def _write_pages(dataset: Path, out: Path, doc_ids: pa.Array | None) -> None:
     """The pages of the documents `doc_ids` (all when None), a few rows at a time. Only the files
     that hold one of them are read whole: new documents are in new files."""
     folder = dataset / "documents"
-    documents = _open(folder)
+    documents = open_rows(folder)
     where = None if doc_ids is None else pc.field("doc_id").isin(doc_ids)
     for fragment in documents.get_fragments() if documents is not None else ():
         if where is not None:

@@ -10,7 +10,11 @@ import pyarrow as pa
 
 from textwash import __version__
 
-SCHEMA_VERSION = "3"  # 2: fetched_at, source_format, tags; 3: duplicate_of
+SCHEMA_VERSION = "4"  # 2: fetched_at, source_format, tags; 3: duplicate_of; 4: clean_confidence
+
+# Below this clean_confidence the cleaner was unsure the kept text is the article: show, stats and
+# the report single such documents out.
+LOW_CONFIDENCE = 0.5
 
 # A cut: its text, why, and where it stood (index of the kept paragraph it preceded).
 REMOVED_SPAN = pa.struct([("text", pa.string()), ("reason", pa.string()), ("paragraph", pa.int32())])
@@ -36,6 +40,8 @@ DOCUMENT_SCHEMA = pa.schema(
         pa.field("language", pa.string()),
         pa.field("text", pa.string(), nullable=False),
         pa.field("word_count", pa.int32(), nullable=False),
+        # How sure the cleaner is that `text` is the article (0-1); null when no layer judged the page.
+        pa.field("clean_confidence", pa.float64()),
         pa.field("content_sha256", pa.string(), nullable=False),
         # doc_id of the first-seen document with the same or nearly the same text; null if none.
         pa.field("duplicate_of", pa.string()),
@@ -58,6 +64,27 @@ REJECT_SCHEMA = pa.schema(
         pa.field("processed_at", pa.timestamp("us", tz="UTC"), nullable=False),
     ]
 )
+
+
+def confidence_label(confidence: float | None) -> str:
+    """A document's clean_confidence as `show` and the report print it: as stored (three decimals
+    at most), so that a value just below the threshold does not print as the threshold.
+
+    >>> confidence_label(0.42), confidence_label(0.499), confidence_label(0.9), confidence_label(None)
+    ('0.42 (low)', '0.499 (low)', '0.9', 'n/a')
+    """
+    if confidence is None:
+        return "n/a"
+    return f"{confidence:.3g} (low)" if is_low_confidence(confidence) else f"{confidence:.3g}"
+
+
+def is_low_confidence(confidence: float | None) -> bool:
+    """Whether the cleaner was unsure the text is the article; a page no layer judged is not low.
+
+    >>> is_low_confidence(0.499), is_low_confidence(0.5), is_low_confidence(None)
+    (True, False, False)
+    """
+    return confidence is not None and confidence < LOW_CONFIDENCE
 
 
 def file_metadata(kind: str) -> dict[bytes, bytes]:

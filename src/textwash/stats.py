@@ -1,7 +1,8 @@
 """Stats: what a dataset holds, from its committed files: counts, languages, sites, removal
-reasons, duplicates and rejects by reason."""
+reasons, duplicates, the cleaner's confidence and rejects by reason."""
 from __future__ import annotations
 
+import bisect
 from collections import Counter
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -10,15 +11,19 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from textwash.ledger import load_ledger
+from textwash.schema import LOW_CONFIDENCE, is_low_confidence
 from textwash.write import KINDS, LEDGER_FILE, Dataset
+
+# Edges of the confidence distribution's bins: the low range and the rest, each halved.
+CONFIDENCE_EDGES = (0.0, LOW_CONFIDENCE / 2, LOW_CONFIDENCE, (LOW_CONFIDENCE + 1) / 2, 1.0)
 
 
 def dataset_stats(out: Path, top: int = 10) -> dict:
     """Counts of the committed version of the dataset at `out` (read without the run lock: a
     committed version never changes)."""
     dataset = Dataset(out)
-    documents = dataset.read("documents", ["doc_id", "url", "publisher", "language", "word_count",
-                                           "content_sha256", "duplicate_of"])
+    documents = dataset.read("documents", ["doc_id", "source", "url", "publisher", "language", "word_count",
+                                           "clean_confidence", "content_sha256", "duplicate_of"])
     rejects = dataset.read("rejects", ["reason"])
     ledger = load_ledger(dataset.committed_file(LEDGER_FILE))
     duplicate_of = documents["duplicate_of"].to_pylist()
@@ -39,9 +44,42 @@ def dataset_stats(out: Path, top: int = 10) -> dict:
                          zip(documents["url"].to_pylist(), documents["publisher"].to_pylist())).most_common(top),
         "removal_reasons": reasons.most_common(top),
         "duplicates": {"exact": exact, "near": flagged - exact},
+        "confidence": confidence_figures(documents["source"].to_pylist(), documents["clean_confidence"].to_pylist(), top),
         "rejects": rejects.num_rows,
         "rejects_by_reason": Counter(rejects["reason"].to_pylist()).most_common(),
     }
+
+
+def confidence_figures(sources: list[str], confidences: list[float | None], top: int = 10) -> dict:
+    """How many documents are below LOW_CONFIDENCE of those judged (files of schema 3 and before,
+    and pages no layer judged, are not), the distribution, and the `top` least confident sources.
+
+    >>> figures = confidence_figures(["a", "b", "c", "d"], [0.9, 0.2, None, 0.45], top=1)
+    >>> figures["low"], figures["judged"], figures["lowest"]
+    (2, 3, [('b', 0.2)])
+    """
+    judged = [(confidence, source) for source, confidence in zip(sources, confidences) if confidence is not None]
+    low = sorted(pair for pair in judged if is_low_confidence(pair[0]))
+    return {
+        "low": len(low),
+        "judged": len(judged),
+        "distribution": confidence_distribution(confidences),
+        "lowest": [(source, confidence) for confidence, source in low[:top]],
+    }
+
+
+def confidence_distribution(confidences: list[float | None]) -> list[tuple[str, int]]:
+    """Documents per bin of CONFIDENCE_EDGES (a bin holds its lower edge, the last also 1), and
+    those no layer judged, as n/a.
+
+    >>> confidence_distribution([0.1, 0.25, 0.499, 0.5, 1.0, None])
+    [('0-0.25', 1), ('0.25-0.5', 2), ('0.5-0.75', 1), ('0.75-1', 1), ('n/a', 1)]
+    """
+    inner = CONFIDENCE_EDGES[1:-1]
+    counts = Counter(bisect.bisect_right(inner, confidence) for confidence in confidences if confidence is not None)
+    bins = [(f"{low:g}-{high:g}", counts[number])
+            for number, (low, high) in enumerate(zip(CONFIDENCE_EDGES, CONFIDENCE_EDGES[1:]))]
+    return [*bins, ("n/a", sum(confidence is None for confidence in confidences))]
 
 
 def run_stats(dataset: Dataset, run_ids: set[str], raw: Path, sources: list[str], top: int = 10) -> dict:
