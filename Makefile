@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export DO_NOT_TRACK := 1
 
-.PHONY: setup browser run test lock bench clean eval fuzz
+.PHONY: setup browser run test lock bench clean eval fuzz train
 
 setup: $(STAMP)
 
@@ -57,6 +57,12 @@ fuzz: setup
 clean:
 	rm -rf processed/documents processed/rejects processed/_current processed/_versions processed/_staging processed/.lock \
 	  processed/report processed/site-templates.json
+
+# Retrain the cleaner's segment model (src/textwash/models/segments.json.gz) from train/data and
+# write its held-out tables to train/RESULTS.md (about 15 minutes on 2 cores). Add a set of your own
+# first with `$(BIN)/python train/train.py pack DIR NAME` (DIR: truth.jsonl and folders of dumps).
+train: setup
+	$(BIN)/python train/train.py fit --report train/RESULTS.md
 
 # Score the cleaner on a folder of page dumps with ground truth:
 #   make eval EVAL=path/to/articles-dev [SCORER=path/to/score_articles.py] [WITHOUT="region teasers"]

@@ -55,8 +55,9 @@ STEP_OF = {
     "Page": "clean: line model", "unwrap": "clean: unwrap", "apply_line_rules": "clean: rules",
     "apply_end_rules": "clean: end rules", "learn": "clean: site templates", "document_digest": "clean: site templates",
     "site_of": "clean: site templates", "apply_site_templates": "clean: site templates",
-    "classify": "clean: line classes", "stoplist": "clean: line classes", "apply_menu_runs": "clean: line classes",
-    "apply_article_region": "clean: region", "apply_topic_teasers": "clean: teasers", "apply_repeats": "clean: repeats",
+    "classify": "clean: line classes", "stoplist": "clean: line classes",
+    "split_line": "clean: segment", "page_segments": "clean: model features", "predict_pages": "clean: model",
+    "apply_model": "clean: model", "segment_model": "clean: model",
     "extract_metadata": "metadata", "merge_metadata": "metadata", "detect_language": "language", "page_language": "language",
     "build_document": "record", "build_reject": "record", "sha256_hex": "record",
 }
@@ -223,7 +224,8 @@ class StepTimer:
             if name == "Page":
                 page_cls = value
                 timed_from_text = self.wrap("Page", page_cls.from_text.__func__)
-                module.Page = type("Page", (page_cls,), {"from_text": classmethod(lambda cls, text: timed_from_text(page_cls, text))})
+                module.Page = type("Page", (page_cls,), {
+                    "from_text": classmethod(lambda cls, text, split=None: timed_from_text(page_cls, text, split))})
             else:
                 setattr(module, name, self.wrap(name, value))
         try:

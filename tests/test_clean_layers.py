@@ -2,10 +2,8 @@
 from __future__ import annotations
 
 from textwash.clean import apply_line_rules
-from textwash.clean_lines import LineClass, apply_menu_runs, classify, stoplist
-from textwash.clean_region import AFTER, BEFORE, apply_article_region, article_span
-from textwash.clean_repeats import REASON as REPEAT, apply_repeats
-from textwash.clean_teasers import REASON as TEASER, apply_topic_teasers
+from textwash.clean_lines import LineClass, classify, stoplist
+from textwash.clean_model import MODEL_FAMILY
 from textwash.lines import Line, Page
 from textwash.pipeline import clean_text
 from textwash.rules import load_rules
@@ -40,23 +38,18 @@ def reasons(page: Page) -> dict[str, str | None]:
     return {line.text: line.reason for line in page.lines if line.text}
 
 
-def test_menu_run_between_chrome_is_removed_with_its_reason():
+def test_menu_run_before_the_article_is_cut_by_the_model():
     menu = ["Home", "World", "Business", "Sport", "Culture", "Opinion"]
-    page = Page.from_text("\n".join(["Skip to content", *menu, "", *PROSE]))
-    classes = classify(page, "en")
-    apply_menu_runs(page, classes)
+    page, _ = clean_text("\n".join(["Skip to content", *menu, "", *PROSE]), load_rules())
     for item in menu:
-        assert reasons(page)[item].startswith("line class: menu run")
+        assert reasons(page)[item].startswith(f"{MODEL_FAMILY}:")
     assert all(reasons(page)[p] is None for p in PROSE)
 
 
 def test_sub_heading_and_one_line_quote_inside_the_article_stay():
-    page = page_of(PROSE[0], PROSE[1], "Who pays for it", PROSE[2], "“We have waited long enough.”", PROSE[3])
-    classes = classify(page, "en")
-    apply_menu_runs(page, classes)
-    apply_article_region(page, classes)
-    assert page.text().split("\n\n") == [PROSE[0], PROSE[1], "Who pays for it", PROSE[2],
-                                          "“We have waited long enough.”", PROSE[3]]
+    lines = [PROSE[0], PROSE[1], "Who pays for it", PROSE[2], "“We have waited long enough.”", *PROSE[3:]]
+    page, _ = clean_text("\n\n".join(lines), load_rules())
+    assert page.text().split("\n\n") == lines
 
 
 def test_share_bar_lines_are_removed_by_the_rules():
@@ -68,61 +61,12 @@ def test_share_bar_lines_are_removed_by_the_rules():
     assert len(page.kept()) == len(PROSE)
 
 
-def test_region_drops_header_and_footer_chrome_but_keeps_the_article():
-    header = ["Log in", "Subscribe for 1 dollar", "Today's paper"]
-    footer = ["About us", "Contact", "Terms of use", "Privacy policy", "Careers"]
-    page = page_of(*header, *PROSE, *footer)
-    apply_article_region(page, classify(page, "en"))
-    assert [line.text for line in page.kept()] == PROSE
-    assert {reasons(page)[h] for h in header} == {BEFORE}
-    assert {reasons(page)[f] for f in footer} == {AFTER}
-
-
-def test_region_is_the_largest_run_and_none_without_prose():
-    assert article_span([-4, 30, -4, 25, -40, 10]) == (1, 4)
-    assert article_span([-4, -5]) is None
-    page = page_of("Home", "News", "Contact")
-    apply_article_region(page, classify(page, "en"))
-    assert len(page.kept()) == 3  # no prose found: nothing is cut on the region's say-so
-
-
 def test_lines_in_a_language_without_a_stoplist_are_judged_by_size_and_punctuation():
     japanese = "市議会は火曜日、北部地区へのバス路線の拡大を決めた。住民は長年、バスが少なく遅いと訴えてきた。計画では新しい路線が四本加わる。"
     assert stoplist("ja") is None
     assert Line(1, japanese).size > 20
     page = page_of("ホーム", japanese, japanese.replace("四本", "五本"))
     assert classify(page, "ja")[page.kept()[1].number] is LineClass.GOOD
-
-
-def test_teaser_block_off_the_topic_is_cut_from_the_end():
-    teasers = [
-        "Celebrity chef opens a seafood restaurant on the harbour front",
-        "The chef, famous for television cooking shows, serves oysters, lobster and grilled octopus "
-        "with wine from small vineyards.",
-        "Football club signs young striker from a rival league",
-        "The striker scored nineteen goals last season and joins on a five year contract, the club "
-        "announced before training.",
-    ]
-    page = page_of(*PROSE, *teasers)
-    apply_topic_teasers(page, stoplist("en"))
-    assert [line.text for line in page.kept()] == PROSE
-    assert {reasons(page)[t] for t in teasers} == {TEASER}
-
-
-def test_on_topic_ending_is_not_a_teaser():
-    ending = ("The council will vote on the timetable for the new bus routes next month, and the first "
-              "buses are expected in the northern districts next spring.")
-    page = page_of(*PROSE, ending)
-    apply_topic_teasers(page, stoplist("en"))
-    assert page.kept()[-1].text == ending
-
-
-def test_second_copy_of_text_is_a_repeat():
-    truncated = "The city council voted on Tuesday to expand the bus network into the northern..."
-    page = page_of(*PROSE, truncated, PROSE[1])
-    apply_repeats(page)
-    assert [line.text for line in page.kept()] == PROSE
-    assert reasons(page)[truncated] == REPEAT
 
 
 def test_end_rules_wait_for_prose_counted_by_line_class():

@@ -51,7 +51,7 @@ def test_every_layer_can_be_turned_off_and_the_structural_ones_pay():
     full = _score()[2]
     for layer in LAYERS:
         _score(frozenset({layer}))  # each switch is accepted and the pages still clean
-    assert _score(frozenset({"region"}))[2] < full - 0.05
+    assert _score(frozenset({"model"}))[2] < full - 0.05
     with pytest.raises(ValueError, match="unknown cleaning layers"):
         _score(frozenset({"no-such-layer"}))
 

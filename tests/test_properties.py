@@ -18,8 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import DATA, SAMPLES
-from textwash.clean_repeats import REASON as REPEAT
-from textwash.clean_teasers import REASON as TEASER
+from textwash.clean_model import MODEL_FAMILY
 from textwash.decode import DecodeError, decode
 from textwash.errors import Rejected
 from textwash.extract import HtmlExtractor
@@ -83,17 +82,15 @@ def test_clean_text_and_removed_spans_account_for_every_word(text):
 
 def judged_anew(reason: str) -> bool:
     """Reasons of the layers that judge a line by what surrounds it in the kept text: the header
-    zone (metadata), menu runs, the article region and its closing headings, the topic tail, and
-    repeats (a line whose twin lost a span, such as a date field, matches it only now)."""
-    return (reason.startswith(("metadata:", "before the dateline", "line class:", "article region"))
-            or reason in {rule.reason for rule in RULES.break_rules} or reason in (TEASER, REPEAT))
+    zone (metadata) and the segment model (its features read the neighbours and the whole page)."""
+    return reason.startswith(("metadata:", "before the dateline", f"{MODEL_FAMILY}:"))
 
 
 @RELAXED
 @given(document)
 def test_a_second_cleaning_pass_takes_nothing_more_by_content(text):
     """Stated exception: once the first pass has taken lines out, others stand in new company (a
-    line becomes the first, a short run becomes a menu run), so the layers that judge a line by
+    line becomes the first, the page's prose is a larger share), so the layers that judge a line by
     its surroundings may take more on a second pass. The boilerplate and end-of-article rules never
     do; on real articles nothing more goes at all (the test after this one)."""
     page, _ = clean_text(repair(text).text, RULES)

@@ -19,9 +19,7 @@ from typer.testing import CliRunner
 
 from conftest import SAMPLES, fold
 from textwash import report
-from textwash.clean_region import AFTER
-from textwash.clean_repeats import REASON as REPEAT
-from textwash.clean_teasers import REASON as TEASER
+from textwash.clean_model import COMMENT, FOOTER, HEADER, INSIDE, LEGAL, MENU, TEASER
 from textwash.clean_templates import REASON as TEMPLATE
 from textwash.cli import app
 from textwash.pipeline import NUL_REASON, process_batch
@@ -132,7 +130,7 @@ def test_reason_colours_are_readable_fixed_and_grouped_by_family():
 def test_every_reason_the_pipeline_emits_has_a_family_of_its_own_order():
     rules = load_rules()
     emitted = [rule.reason for group in (rules.line_rules, rules.end_rules, rules.break_rules) for rule in group]
-    emitted += [AFTER, REPEAT, TEASER, TEMPLATE, NUL_REASON, "metadata: byline", "line class: menu run (5 short lines)",
+    emitted += [COMMENT, FOOTER, HEADER, INSIDE, LEGAL, MENU, TEASER, TEMPLATE, NUL_REASON, "metadata: byline",
                 "after end of article (copyright notice)", "before the dateline (lead image caption or page header)"]
     assert {reason_family(reason) for reason in emitted} <= set(KNOWN_FAMILIES)
 

@@ -8,15 +8,20 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from textwash.lines import Line, Page
-from textwash.rules import RuleSet
+from textwash.lines import Line, Page, ends_as_sentence
+from textwash.rules import BreakRule, RuleSet
 
 # A line of at least this many words counts as prose for the end rules' "article has begun" test.
 PROSE_WORDS = 10
+# A line under a furniture heading with fewer words than this, and no sentence, is one of its items.
+HEADING_ITEM_WORDS = 10
+# The reason of the lines after an end-of-article note (the model layer may take them back).
+AFTER_END = "after end of article"
 
 
 def apply_line_rules(page: Page, rules: RuleSet) -> None:
-    """Remove every kept line that a line rule matches in full."""
+    """Remove every kept line that a line rule or a break rule (a heading of page furniture)
+    matches in full."""
     for index, line in enumerate(page.lines):
         if not line.kept:
             continue
@@ -31,6 +36,30 @@ def apply_line_rules(page: Page, rules: RuleSet) -> None:
                     if previous.kept and previous.words <= rule.with_previous:
                         page.cut(previous, rule.reason)
                 break
+        else:
+            if (heading := matching_break(line, rules.break_rules)) is not None:
+                page.cut(line, heading.reason)
+                if heading.closes:
+                    _cut_items_under(page, index, heading.reason)
+
+
+def _cut_items_under(page: Page, index: int, reason: str) -> None:
+    """Cut the run of short non-sentence lines right under a heading of page furniture (the
+    headlines of a "Most read" box, the tags under "Tags"), with the heading's reason."""
+    for line in page.lines[index + 1:]:
+        if not line.kept:
+            continue  # an item a line rule already took
+        if line.size >= HEADING_ITEM_WORDS or ends_as_sentence(line.text):
+            return
+        page.cut(line, reason)
+
+
+def matching_break(line: Line, break_rules: tuple[BreakRule, ...]) -> BreakRule | None:
+    """The break rule (a comments or "most read" heading) the line matches, if any."""
+    for rule in break_rules:
+        if line.words <= rule.max_words and rule.pattern.fullmatch(line.text):
+            return rule
+    return None
 
 
 def is_long_line(line: Line) -> bool:
@@ -52,7 +81,7 @@ def apply_end_rules(page: Page, rules: RuleSet, is_prose: Callable[[Line], bool]
             if prose_before >= rule.min_lines_before and rule.pattern.fullmatch(line.text):
                 page.cut(line, rule.reason)
                 for later in page.lines[index + 1:]:
-                    page.cut(later, f"after end of article ({rule.reason})")
+                    page.cut(later, f"{AFTER_END} ({rule.reason})")
                 return
         if line.kept and is_prose(line):
             prose_before += 1

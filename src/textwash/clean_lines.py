@@ -2,10 +2,8 @@
 
 Every kept line gets a class from its own features (size, sentence punctuation, stopword
 density in the page's language, share of capitalised words), then short and middling lines take
-the class of the prose around them. The classes feed the article-region layer; this layer itself
-only removes menu runs: several short lines in a row, none of them a sentence, standing among
-other chrome (a navigation bar, a tag list, a footer's links). A short line that sits between
-prose lines (a sub-heading, a one-line quote) takes the class of its neighbours and stays.
+the class of the prose around them. The classes remove nothing themselves: they tell the end
+rules when the article has begun, and they are features of the segment model (clean_model.py).
 """
 from __future__ import annotations
 
@@ -38,8 +36,6 @@ SENTENCE_CASE_CAPITALS = 0.3
 # Stopword density bounds, jusText's defaults.
 STOPWORDS_LOW = 0.30
 STOPWORDS_HIGH = 0.32
-# A run of at least this many short non-sentence lines, with no prose next to it, is a menu.
-MENU_RUN = 3
 # How far (in kept lines) a short line looks for prose on each side when taking its class.
 CONTEXT_REACH = 3
 
@@ -141,21 +137,3 @@ def classify(page: Page, language: str | None) -> dict[int, LineClass]:
 def is_menu_item(line: Line) -> bool:
     """A line that could be one entry of a menu: short, and not a sentence."""
     return line.size < SHORT_WORDS and not ends_as_sentence(line.text)
-
-
-def apply_menu_runs(page: Page, classes: dict[int, LineClass]) -> None:
-    """Remove runs of at least MENU_RUN menu-like lines that context judged to be chrome."""
-    run: list[Line] = []
-
-    def close() -> None:
-        if len(run) >= MENU_RUN:
-            for line in run:
-                page.cut(line, f"line class: menu run ({len(run)} short lines)")
-        run.clear()
-
-    for line in page.kept():
-        if is_menu_item(line) and classes.get(line.number) is LineClass.BAD:
-            run.append(line)
-        else:
-            close()
-    close()

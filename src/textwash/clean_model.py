@@ -14,6 +14,8 @@ short line inside the article stays and a lone prose paragraph among the comment
 from __future__ import annotations
 
 import functools
+import gzip
+import json
 import math
 import re
 from collections import Counter
@@ -22,12 +24,15 @@ from pathlib import Path
 
 import numpy as np
 
+from textwash.clean import AFTER_END, matching_break
 from textwash.clean_lines import LineClass, is_menu_item, own_class, stoplist
-from textwash.clean_region import line_score, matching_break
 from textwash.lines import Line, Page, ends_as_sentence
+from textwash.metadata import DESCRIPTION
 from textwash.rules import BreakRule
+from textwash.schema import LOW_CONFIDENCE
 
-MODEL_PATH = Path(__file__).parent / "models" / "segments.lgb"
+# The model's trees and the switch cost `make train` chose, as gzipped JSON.
+MODEL_PATH = Path(__file__).parent / "models" / "segments.json.gz"
 
 _LINK = re.compile(r"https?://|www\.|\S@\S|(?:^|\s)[@#]\w|\.(?:com|org|net|html?|php)\b", re.IGNORECASE)
 _DIGIT = re.compile(r"\d")
@@ -41,18 +46,20 @@ PROSE_WORDS = 10
 NEIGHBOURS = 3
 # Segments on each side summed for the local amount of prose.
 WINDOW = 5
+# Every chrome line counts at least this much against the best stretch of prose.
+CHROME_FLOOR = 12.0
 
-_OWN = ("log_chars", "log_words", "sentence", "stopwords", "capitals", "digits", "symbols", "mean_word",
+_OWN = ("log_chars", "log_words", "sentence", "starts_lower", "starts_punctuation", "stopwords", "capitals", "digits", "symbols", "mean_word",
         "links", "copyright", "menu_item", "cut_rule", "cut_metadata", "cut_template", "cut_end",
-        "own_class", "context_class", "break_heading", "echo", "piece_of", "log_line_chars")
-_NEIGHBOUR_OWN = ("log_words", "sentence", "stopwords", "menu_item", "context_class", "cut_any")
+        "own_class", "context_class", "break_heading", "echo", "repeat", "same_text", "piece_of", "log_line_chars")
+_NEIGHBOUR_OWN = ("log_words", "sentence", "starts_lower", "stopwords", "menu_item", "context_class", "cut_any")
 FEATURES = (
     _OWN
     + tuple(f"{name}@{offset:+d}" for offset in (*range(-NEIGHBOURS, 0), *range(1, NEIGHBOURS + 1))
             for name in _NEIGHBOUR_OWN)
-    + ("position", "chars_before", "prose_before", "prose_after", "local_prose", "menu_run", "breaks_before",
-       "in_region", "share_of_page", "words_vs_longest", "page_log_segments", "page_log_words",
-       "page_prose_share", "page_has_stoplist")
+    + ("position", "chars_before", "prose_before", "prose_after", "local_prose", "local_recurring", "menu_run",
+       "breaks_before",
+       "in_region", "share_of_page", "words_vs_longest", "page_prose_share", "page_has_stoplist")
 )
 
 _CLASS_CODE = {LineClass.BAD: 0, LineClass.SHORT: 1, LineClass.NEAR: 2, LineClass.GOOD: 3}
@@ -60,10 +67,12 @@ _CLASS_CODE = {LineClass.BAD: 0, LineClass.SHORT: 1, LineClass.NEAR: 2, LineClas
 
 @dataclass
 class Segments:
-    """The page's segments the model judges (every line with text, kept or already cut) and their
-    feature matrix, one row each, columns as FEATURES."""
+    """The page's segments the model judges (every line with text, kept or already cut), their
+    feature matrix (one row each, columns as FEATURES) and which of them are headings that end
+    the article (break rules with `ends`)."""
     lines: list[Line]
     features: np.ndarray
+    ends_article: np.ndarray
 
 
 def _reason_flags(reason: str | None) -> tuple[int, int, int, int]:
@@ -74,7 +83,7 @@ def _reason_flags(reason: str | None) -> tuple[int, int, int, int]:
         return 0, 1, 0, 0
     if reason.startswith("site template"):
         return 0, 0, 1, 0
-    if reason.startswith("after end of article"):
+    if reason.startswith(AFTER_END):
         return 0, 0, 0, 1
     return 1, 0, 0, 0
 
@@ -90,6 +99,8 @@ def page_segments(page: Page, language: str | None, classes: dict[int, LineClass
     vocabulary: Counter[str] = Counter()
     for line in lines:
         vocabulary.update(set(line.lowered))
+    seen_runs: set[tuple[str, ...]] = set()  # the 4-word runs of the segments before
+    same_text = Counter(line.text.lower() for line in lines)
     for i, line in enumerate(lines):
         text, tokens, size = line.text, line.tokens, line.size
         chars = len(text)
@@ -97,10 +108,17 @@ def page_segments(page: Page, language: str | None, classes: dict[int, LineClass
         initials = [token[0] for token in tokens if token[0].isalpha()]
         distinct = set(line.lowered)
         cls = classes.get(line.number)
+        runs = _word_runs(line.lowered)
+        repeated = sum(map(seen_runs.__contains__, runs)) / len(runs) if runs else 0.0
+        seen_runs.update(runs)
         own[i] = (
             math.log1p(chars),
             math.log1p(size),
             ends_as_sentence(text),
+            # A piece of a sentence an inline link broke off (html-text dumps) starts in lower case
+            # or with punctuation; a menu item starts with a capital.
+            text[0].islower(),
+            _SYMBOL.match(text) is not None,
             (sum(map(stopwords.__contains__, line.lowered)) / words) if stopwords is not None and tokens else math.nan,
             sum(map(str.isupper, initials)) / len(initials) if initials else 0.0,
             len(_DIGIT.findall(text)) / chars,
@@ -112,13 +130,33 @@ def page_segments(page: Page, language: str | None, classes: dict[int, LineClass
             *_reason_flags(line.reason),
             _CLASS_CODE[own_class(line, stopwords)],
             _CLASS_CODE[cls] if cls is not None else -1,
-            matching_break(line, break_rules) is not None if line.reason is None else False,
+            getattr(matching_break(line, break_rules), "closes", False),
             # The share of the segment's words that other segments use too (teasers echo little).
             sum(vocabulary[word] > 1 for word in distinct) / len(distinct) if distinct else 0.0,
+            repeated,  # the share of its 4-word runs an earlier segment already has
+            same_text[text.lower()],  # a thread's "Reply", a list's "Read more": the same line again and again
             line.pieces,
             math.log1p(line.line_chars),
         )
-    return Segments(lines, _with_context(own, lines, classes, page_has_stoplist=stopwords is not None))
+    ends_article = np.array([getattr(matching_break(line, break_rules), "ends", False) for line in lines], dtype=bool)
+    return Segments(lines, _with_context(own, lines, classes, page_has_stoplist=stopwords is not None), ends_article)
+
+
+def _class_score(size: float, cls: LineClass) -> float:
+    """A kept line's weight for the best stretch of prose: its size if prose, else against it by at
+    least CHROME_FLOOR (a long run of one-word links is a real gap)."""
+    return size if cls is LineClass.GOOD else -max(CHROME_FLOOR, size)
+
+
+def _word_runs(words: list[str]) -> list[tuple[str, ...]]:
+    """The runs of four words (the whole line when shorter).
+
+    >>> _word_runs(["a", "b", "c", "d", "e"])
+    [('a', 'b', 'c', 'd'), ('b', 'c', 'd', 'e')]
+    """
+    if len(words) < 4:
+        return [tuple(words)] if words else []
+    return list(zip(words, words[1:], words[2:], words[3:]))
 
 
 def _shifted(column: np.ndarray, offset: int, fill: float) -> np.ndarray:
@@ -151,14 +189,19 @@ def _with_context(own: np.ndarray, lines: list[Line], classes: dict[int, LineCla
     menu = col["menu_item"] > 0
     run_id = np.cumsum(np.concatenate(([1], menu[1:] != menu[:-1]))) if n else np.zeros(0, dtype=int)
     run_length = np.bincount(run_id)[run_id] * menu if n else np.zeros(0)
-    # The best-scoring stretch of prose by the line classes (the old article-region layer's view).
-    scores = [line_score(line.size, classes[line.number]) if line.number in classes else 0.0 for line in lines]
+    # The best-scoring stretch of prose by the line classes: prose counts for, chrome against.
+    scores = [_class_score(line.size, classes[line.number]) if line.number in classes else 0.0 for line in lines]
     in_region = np.zeros(n)
-    if (span := _max_sum_span(scores)) is not None:
+    if (span := best_stretch(scores)) is not None:
         in_region[span[0]:span[1]] = 1.0
     longest = words.max() if n else 1.0
-    padded = np.concatenate(([0.0], np.cumsum(prose)))
-    window = padded[np.minimum(np.arange(n) + WINDOW + 1, n)] - padded[np.maximum(np.arange(n) - WINDOW, 0)]
+
+    def around(values: np.ndarray) -> np.ndarray:
+        """The sum of `values` over the WINDOW segments on each side and the segment itself."""
+        padded = np.concatenate(([0.0], np.cumsum(values)))
+        return padded[np.minimum(np.arange(n) + WINDOW + 1, n)] - padded[np.maximum(np.arange(n) - WINDOW, 0)]
+
+    window = around(prose)
     columns = [own]
     for offset in (*range(-NEIGHBOURS, 0), *range(1, NEIGHBOURS + 1)):
         columns.append(np.column_stack([_shifted(neighbour_cols[name], offset, -1.0) for name in _NEIGHBOUR_OWN]))
@@ -169,24 +212,25 @@ def _with_context(own: np.ndarray, lines: list[Line], classes: dict[int, LineCla
         (cumulative - prose) / max(total_prose, 1.0),
         (total_prose - cumulative) / max(total_prose, 1.0),
         window / max(total_prose, 1.0),
+        around(col["same_text"] >= 3),
         run_length,
         np.cumsum(col["break_heading"]) - col["break_heading"],
         in_region,
         words / max(page_words, 1.0),
         words / max(longest, 1.0),
-        np.full(n, math.log1p(n)),
-        np.full(n, math.log1p(page_words)),
         np.full(n, total_prose / max(page_words, 1.0)),
         np.full(n, float(page_has_stoplist)),
     )))
     return np.hstack(columns) if n else np.zeros((0, len(FEATURES)))
 
 
-def _max_sum_span(scores: list[float]) -> tuple[int, int] | None:
-    """The half-open range of `scores` with the largest positive sum.
+def best_stretch(scores: list[float]) -> tuple[int, int] | None:
+    """The half-open range of `scores` with the largest sum, or None if none is positive.
 
-    >>> _max_sum_span([-1.0, 2.0, -0.5, 3.0, -9.0, 1.0])
+    >>> best_stretch([-1.0, 2.0, -0.5, 3.0, -9.0, 1.0])
     (1, 4)
+    >>> best_stretch([-4.0, -5.0]) is None
+    True
     """
     best, best_span, total, start = 0.0, None, 0.0, 0
     for i, score in enumerate(scores):
@@ -208,13 +252,13 @@ TEASER = f"{MODEL_FAMILY}: teaser or related story after the article"
 COMMENT = f"{MODEL_FAMILY}: comment or long text after the article"
 FOOTER = f"{MODEL_FAMILY}: footer after the article"
 LEGAL = f"{MODEL_FAMILY}: legal or copyright notice"
-FALLBACK = "low confidence: kept the best stretch the model found"
 
-# The price of a switch between article and chrome in the sequence step, in log-odds (`make
-# train` picks it on held-out folds).
+# The price of a switch between article and chrome in the sequence step, in log-odds, when no
+# model says otherwise (`make train` picks it on held-out folds and writes it beside the model).
 SWITCH_COST = 2.0
-# A page counts as low-confidence below this (clean_confidence).
-LOW_CONFIDENCE = 0.5
+# Kept prose lines (PROSE_WORDS words, a sentence) that show the article has begun, so that a
+# heading with `ends` (comments) closes it; fewer, and the heading is a link in the page's header.
+MIN_ARTICLE_LINES = 3
 # Probabilities are kept off 0 and 1 so a log-odds stays finite.
 _EPSILON = 1e-4
 # Segments that read as prose for the confidence: a sentence of at least PROSE_WORDS words.
@@ -265,17 +309,21 @@ def _cut_kind(line: Line, features: np.ndarray, where: str) -> str:
     return TEASER if line.size >= _TEASER_WORDS else FOOTER
 
 
-def page_confidence(kept_words: float, kept_probability: float, cut_prose_words: float) -> float:
+def page_confidence(kept_probability: float, kept_words: float, kept_prose_words: float, cut_prose_words: float) -> float:
     """How sure the cleaner is that the kept text is the article: the model's mean probability over
-    the kept words, scaled down when more prose was cut than kept.
+    the kept words, scaled down when the kept text is mostly not prose (a page of links, say) and
+    when more prose was cut than kept (a short article among long comments, or the other way round).
 
-    >>> page_confidence(500, 0.9, 100)
+    >>> page_confidence(0.9, 500, 450, 100)
     0.9
-    >>> page_confidence(50, 0.9, 500)
+    >>> page_confidence(0.9, 60, 50, 500)
     0.164
+    >>> page_confidence(0.7, 40, 0, 0)
+    0.0
     """
-    prose_share = kept_words / (kept_words + cut_prose_words) if kept_words + cut_prose_words else 0.0
-    return round(kept_probability * min(1.0, 2 * prose_share), 3)
+    kept_prose_share = kept_prose_words / kept_words if kept_words else 0.0
+    cut_share = kept_prose_words / (kept_prose_words + cut_prose_words) if kept_prose_words + cut_prose_words else 0.0
+    return round(kept_probability * min(1.0, 2 * kept_prose_share) * min(1.0, 2 * cut_share), 3)
 
 
 def apply_model(page: Page, segments: Segments, probabilities: np.ndarray, switch_cost: float = SWITCH_COST,
@@ -288,48 +336,93 @@ def apply_model(page: Page, segments: Segments, probabilities: np.ndarray, switc
         page.confidence = 0.0
         return
     article = article_states(probabilities, switch_cost) if sequence else probabilities >= 0.5
-    candidate = np.array([line.reason is None for line in lines])
+    # The model judges what is still kept, the tail an end-of-article note cut (the note may stand
+    # inside the article: a copyright line under a photo) and the line read as the standfirst (a
+    # one-paragraph article's lead).
+    candidate = np.array([line.reason is None or line.reason == DESCRIPTION or line.reason.startswith(AFTER_END)
+                          for line in lines])
     size = np.array([line.size for line in lines])
-    fallback = not (article & candidate).any()
+    # A stretch of article opens and closes with prose, not with the links of the menu or footer
+    # next to it (the model leans to keep a short line beside prose: most are sub-headings).
+    item = np.array([is_menu_item(line) for line in lines])
+    kept = _trimmed(article & candidate, item)
+    fallback = not kept.any()
     if fallback and candidate.any():
         # Nothing left: the stretch of candidates the model likes most relative to the page.
-        weight = np.where(candidate, size * (probabilities - np.average(probabilities, weights=size + 1)), -1.0)
-        span = _max_sum_span(weight.tolist()) or (int(np.argmax(np.where(candidate, probabilities, -1))),) * 2
-        article = np.zeros(len(lines), dtype=bool)
-        article[span[0]:max(span[1], span[0] + 1)] = True
-    kept = article & candidate
+        weight = np.where(candidate, size * (probabilities - probabilities[candidate].mean()), -1.0)
+        span = best_stretch(weight.tolist()) or (int(np.argmax(np.where(candidate, probabilities, -1))),) * 2
+        kept = np.zeros(len(lines), dtype=bool)
+        kept[span[0]:max(span[1], span[0] + 1)] = True
+        kept &= candidate
+    prose = np.array([ends_as_sentence(line.text) for line in lines]) & (size >= PROSE_WORDS)
+    begun = np.cumsum(kept & prose) >= MIN_ARTICLE_LINES
+    judged = candidate.copy()  # what the model may have got wrong: all but a comment thread
+    if (closing := np.flatnonzero(segments.ends_article & begun)).size:
+        kept[closing[0]:] = judged[closing[0]:] = False  # nothing after its heading is the article
     indices = np.flatnonzero(kept)
     first, last = (indices[0], indices[-1]) if len(indices) else (len(lines), -1)
-    prose = np.array([ends_as_sentence(line.text) for line in lines]) & (size >= PROSE_WORDS)
-    cut_prose = size[candidate & ~kept & prose].sum()
+    cut_prose = size[judged & ~kept & prose].sum()
     for i, line in enumerate(lines):
-        if candidate[i] and not kept[i]:
+        if kept[i]:
+            line.reason = None
+        elif candidate[i] and line.reason is None:
             where = "before" if i < first else "after" if i > last else "inside"
-            page.cut(line, _cut_kind(line, segments.features[i], where))
-    kept_words = size[kept].sum()
+            page.cut(line, COMMENT if closing.size and i > closing[0] else _cut_kind(line, segments.features[i], where))
     kept_probability = float(np.average(probabilities[kept], weights=size[kept] + 1)) if kept.any() else 0.0
-    confidence = page_confidence(kept_words, kept_probability, cut_prose)
+    confidence = page_confidence(kept_probability, size[kept].sum(), size[kept & prose].sum(), cut_prose)
     page.confidence = min(confidence, LOW_CONFIDENCE - 0.01) if fallback else confidence
 
 
+def _trimmed(kept: np.ndarray, item: np.ndarray) -> np.ndarray:
+    """`kept` without the menu-like items that open or close a kept stretch before or after any
+    prose of it.
+
+    >>> _trimmed(np.array([1, 1, 1, 1, 0, 1, 1], bool), np.array([1, 0, 1, 1, 0, 1, 1], bool)).tolist()
+    [False, True, False, False, False, False, False]
+    """
+    return _without_leading(_without_leading(kept, item)[::-1], item[::-1])[::-1]
+
+
+def _without_leading(kept: np.ndarray, item: np.ndarray) -> np.ndarray:
+    kept = kept.copy()
+    opening = True
+    for i in range(len(kept)):
+        if not kept[i]:
+            opening = True
+        elif opening and item[i]:
+            kept[i] = False
+        else:
+            opening = False
+    return kept
+
+
 class SegmentModel:
-    """The trained segment scorer (a LightGBM model file), loaded once per process."""
+    """The trained segment scorer (LightGBM trees) and the sequence step's switch cost, in one
+    file, loaded once per process."""
 
     def __init__(self, path: Path = MODEL_PATH) -> None:
         import lightgbm  # loaded only when a page is judged
 
-        self.booster = lightgbm.Booster(model_file=str(path))
-        names = tuple(self.booster.feature_name())
-        if names != FEATURES:
+        saved = json.loads(gzip.decompress(path.read_bytes()))
+        self.booster = lightgbm.Booster(model_str=saved["trees"])
+        if tuple(self.booster.feature_name()) != FEATURES:
             raise ValueError(f"{path} was trained on other features than this version computes: retrain (make train)")
+        self.switch_cost = float(saved["switch_cost"])
 
-    def predict(self, features: np.ndarray) -> np.ndarray:
-        """The probability that each row's segment is article text; one call for a whole batch."""
-        if len(features) == 0:
-            return np.zeros(0)
-        return self.booster.predict(features, num_threads=1)
+    def predict(self, pages: list[np.ndarray]) -> list[np.ndarray]:
+        """For each page's feature matrix, the probability that each segment is article text: one
+        call for all the pages of a batch."""
+        if not pages:
+            return []
+        probabilities = self.booster.predict(np.vstack(pages), num_threads=1)
+        return np.split(probabilities, np.cumsum([len(page) for page in pages])[:-1])
 
 
 @functools.cache
 def segment_model() -> SegmentModel:
     return SegmentModel()
+
+
+def predict_pages(pages: list[np.ndarray]) -> list[np.ndarray]:
+    """The packaged model's probabilities for each page's segments (see SegmentModel.predict)."""
+    return segment_model().predict(pages)

@@ -127,10 +127,13 @@ class Page:
         """Every cut, in document order, as {text, reason, paragraph}: `paragraph` is the index of
         the kept paragraph the cut stood before (or inside, for a span cut out of a kept line)."""
         paragraph_at = {}
-        kept_so_far = 0
+        kept_so_far, previous = 0, 0
         for line in self.lines:
             paragraph_at[line.number] = kept_so_far
-            kept_so_far += line.kept
+            if line.kept:
+                # A kept piece right after a kept piece of the same line joins its paragraph (text()).
+                kept_so_far += not (line.continues and line.number == previous + 1)
+                previous = line.number
         cuts = [(line.number, 0, line.text, line.reason) for line in self.lines if line.reason and line.text]
         cuts += [(number, 1, span, reason) for number, span, reason in self.cut_spans if span]
         return [

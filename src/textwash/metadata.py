@@ -79,6 +79,8 @@ _DATE_PREFIX = (
 # A scraped field label glued to the front of a line: "date 2018-01-10 The battle ...".
 _DATE_FIELD = re.compile(rf"{_DATE_PREFIX}(?P<date>\d{{4}}-\d{{1,2}}-\d{{1,2}}(?:[T ][\d:.]+Z?)?)\s*", re.IGNORECASE)
 _DATE_LINE_WORDS = 10
+# The reason of a line read as the standfirst (the segment model may keep it as the article's lead).
+DESCRIPTION = "metadata: description"
 
 
 @dataclass
@@ -189,7 +191,7 @@ def _read_header(page: Page, meta: Metadata) -> None:
             page.cut(line, "metadata: title")
         elif meta.title and meta.description is None and _is_standfirst(line, following):
             meta.description = line.text
-            page.cut(line, "metadata: description")
+            page.cut(line, DESCRIPTION)
         elif dateline_at is not None:
             # Above a dateline only the lead image's caption and page header stand.
             page.cut(line, "before the dateline (lead image caption or page header)")

@@ -18,8 +18,7 @@ import numpy as np
 
 from textwash.clean import apply_end_rules, apply_line_rules
 from textwash.clean_lines import LineClass, classify
-from textwash.clean_model import Segments, apply_model, page_segments, segment_model
-from textwash.clean_repeats import apply_repeats
+from textwash.clean_model import Segments, apply_model, page_segments, predict_pages, segment_model
 from textwash.clean_templates import TemplateState, apply_site_templates, document_digest, learn, site_of
 from textwash.decode import Decoded, decode
 from textwash.errors import Rejected
@@ -36,7 +35,7 @@ from textwash.extract import (  # noqa: F401  (the default limits are re-exporte
 from textwash.formats import DEFAULT_MAX_RATIO, HTML, TEXT, BadItem, InputItem, read_items
 from textwash.language import page_language
 from textwash.lines import WORD, Page
-from textwash.metadata import Metadata, extract_metadata
+from textwash.metadata import DESCRIPTION, Metadata, extract_metadata
 from textwash.read import DEFAULT_MAX_BYTES
 from textwash.record import build_document, build_reject, sha256_hex
 from textwash.repair import Repaired, repair
@@ -74,12 +73,12 @@ class BatchResult:
 
 
 # The cleaning layers, in the order they run; any of them can be turned off for an ablation.
-LAYERS = ("unwrap", "segment", "rules", "metadata", "templates", "end-rules", "model", "repeats")
+LAYERS = ("unwrap", "segment", "rules", "metadata", "templates", "end-rules", "model")
 
 
 # trafilatura has already cut the page down to its article: the layers that look for the article
 # inside a whole-page dump only cost recall there.
-HTML_LAYERS_OFF = frozenset({"model", "repeats"})
+HTML_LAYERS_OFF = frozenset({"model"})
 
 
 def check_layers(layers_off: frozenset[str]) -> None:
@@ -120,39 +119,25 @@ def draft_clean(text: str, rules: RuleSet, layers_off: frozenset[str] = frozense
     return Draft(page, meta, segments)
 
 
-def finish_clean(draft: Draft, probabilities: np.ndarray | None, layers_off: frozenset[str] = frozenset()) -> tuple[Page, Metadata]:
-    """The model's cuts (from its `probabilities` for the draft's segments), then repeats."""
-    page = draft.page
+def finish_clean(draft: Draft, probabilities: np.ndarray | None) -> tuple[Page, Metadata]:
+    """The model's cuts, from its `probabilities` for the draft's segments."""
     if draft.segments is not None and probabilities is not None:
-        apply_model(page, draft.segments, probabilities)
-    if "repeats" not in layers_off:
-        apply_repeats(page)
-    return page, draft.meta
+        apply_model(draft.page, draft.segments, probabilities, segment_model().switch_cost)
+    return draft.page, draft.meta
 
 
 def predict_drafts(drafts: list[Draft]) -> list[np.ndarray | None]:
-    """The model's probabilities for every draft's segments, in one call for all of them."""
+    """The model's probabilities for every draft's segments, judged together for the batch."""
     judged = [draft.segments.features for draft in drafts if draft.segments is not None]
-    if not judged:
-        return [None] * len(drafts)
-    probabilities = segment_model().predict(np.vstack(judged))
-    out: list[np.ndarray | None] = []
-    start = 0
-    for draft in drafts:
-        if draft.segments is None:
-            out.append(None)
-            continue
-        end = start + len(draft.segments.lines)
-        out.append(probabilities[start:end])
-        start = end
-    return out
+    probabilities = iter(predict_pages(judged) if judged else [])
+    return [next(probabilities) if draft.segments is not None else None for draft in drafts]
 
 
 def clean_text(text: str, rules: RuleSet, layers_off: frozenset[str] = frozenset(),
                template_keys: frozenset[int] = frozenset()) -> tuple[Page, Metadata]:
     """Clean repaired text: every layer, for one document (batches predict once for all)."""
     draft = draft_clean(text, rules, layers_off, template_keys)
-    return finish_clean(draft, predict_drafts([draft])[0], layers_off)
+    return finish_clean(draft, predict_drafts([draft])[0])
 
 
 @dataclass
@@ -212,11 +197,10 @@ def process_prepared(prepared: Prepared, processed_at: dt.datetime, rules: RuleS
                      layers_off: frozenset[str] = frozenset(), template_keys: frozenset[int] = frozenset()) -> dict:
     """The document row for one prepared item; raises Rejected when no article text is left."""
     draft = draft_prepared(prepared, rules, layers_off, template_keys)
-    return document_row(prepared, draft, predict_drafts([draft])[0], processed_at, layers_off)
+    return document_row(prepared, draft, predict_drafts([draft])[0], processed_at)
 
 
-def document_row(prepared: Prepared, draft: Draft, probabilities: np.ndarray | None, processed_at: dt.datetime,
-                 layers_off: frozenset[str] = frozenset()) -> dict:
+def document_row(prepared: Prepared, draft: Draft, probabilities: np.ndarray | None, processed_at: dt.datetime) -> dict:
     """The document row for a drafted item, given the model's probabilities for its segments;
     raises Rejected when no article text is left.
 
@@ -224,7 +208,7 @@ def document_row(prepared: Prepared, draft: Draft, probabilities: np.ndarray | N
     action trafilatura leaves), and the page's own metadata wins over what the text reader finds.
     """
     item, page_meta = prepared.item, prepared.page_meta
-    page, meta = finish_clean(draft, probabilities, layers_off | HTML_LAYERS_OFF if item.kind == HTML else layers_off)
+    page, meta = finish_clean(draft, probabilities)
     if prepared.nul_stripped:
         page.cut_spans.append((1, "\x00" * prepared.nul_stripped, NUL_REASON))
     if item.kind == HTML:
@@ -262,7 +246,7 @@ def process_bytes(source: str, data: bytes, processed_at: dt.datetime, rules: Ru
 
 # Share of a line's words that must recur in the page title for the line to be that headline.
 HEADLINE_OVERLAP = 0.5
-_TEXT_TITLE, _TEXT_DESCRIPTION = "metadata: title", "metadata: description"
+_TEXT_TITLE = "metadata: title"
 
 
 def _restore_header_guesses(page: Page, meta: Metadata, page_meta: PageMetadata) -> Metadata:
@@ -273,7 +257,7 @@ def _restore_header_guesses(page: Page, meta: Metadata, page_meta: PageMetadata)
     (trafilatura keeps an in-article headline) stays out, as the title.
     """
     for line in page.lines:
-        if line.reason == _TEXT_DESCRIPTION:
+        if line.reason == DESCRIPTION:
             line.reason, meta = None, dataclasses.replace(meta, description=None)
         elif line.reason == _TEXT_TITLE and not _is_headline(line.text, page_meta.title):
             line.reason, meta = None, dataclasses.replace(meta, title=None)
@@ -338,7 +322,7 @@ def process_batch(root: Path, sources: list[str], processed_at: dt.datetime, set
     probabilities = predict_drafts([draft for _, draft in drafted])
     for (prepared, draft), page_probabilities in zip(drafted, probabilities):
         try:
-            result.documents.append(document_row(prepared, draft, page_probabilities, processed_at, settings.layers_off))
+            result.documents.append(document_row(prepared, draft, page_probabilities, processed_at))
         except Exception as exc:  # one bad document must never stop the run
             source = prepared.item.source
             result.rejects.append(_reject(source, *_reject_reason(source, exc), prepared.item.data, processed_at))

@@ -78,9 +78,9 @@ TINT_STRENGTH = 0.10
 # on the benchmark corpus), so that the common ones get inks of their own; the list wraps around
 # the palette. Families not listed (rules of one's own) hash into the palette.
 KNOWN_FAMILIES = (
-    "line class", "article region", "after end of article", "site template", "teaser",
+    "model", "after end of article", "site template",
     "newsletter or subscription prompt", "share or follow buttons", "metadata",
-    "call-to-action button or prompt", "image caption or credit", "repeat of earlier text",
+    "call-to-action button or prompt", "image caption or credit",
     "copyright notice", "bare web address", "comment form", "related or popular stories box",
     "date or time stamp", "tag list", "republication or origin note", "reporting credit line",
     "link to a related story", "video embed stub", "previous or next post links", "image file name",

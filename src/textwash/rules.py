@@ -32,8 +32,8 @@ class BreakRule:
     reason: str
     pattern: re.Pattern[str]
     max_words: int
-    penalty: float  # how many words of prose the article region must gain to reach across the line
-    closes: bool = True  # with more prose before than after it, the line ends the article
+    closes: bool = True  # the heading usually ends the article (a time stamp in a live blog does not)
+    ends: bool = False  # once the article has begun, what follows the heading is never article (comments)
 
 
 @dataclass(frozen=True)
@@ -68,8 +68,8 @@ def parse_rules(text: str) -> RuleSet:
         for r in data.get("end", [])
     )
     break_rules = tuple(
-        BreakRule(r["name"], r["reason"], _compile(r["name"], r["patterns"]), r.get("max_words", 12), r["penalty"],
-                  r.get("closes", True))
+        BreakRule(r["name"], r["reason"], _compile(r["name"], r["patterns"]), r.get("max_words", 12), r.get("closes", True),
+                  r.get("ends", False))
         for r in data.get("break", [])
     )
     return RuleSet(line_rules, end_rules, break_rules)
