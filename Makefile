@@ -59,7 +59,7 @@ clean:
 	  processed/report processed/site-templates.json
 
 # Retrain the cleaner's segment model (src/textwash/models/segments.json.gz) from train/data and
-# write its held-out tables to train/RESULTS.md (about 15 minutes on 2 cores). Add a set of your own
+# write its held-out tables to train/RESULTS.md (about 5 minutes on 2 cores). Add a set of your own
 # first with `$(BIN)/python train/train.py pack DIR NAME` (DIR: truth.jsonl and folders of dumps).
 train: setup
 	$(BIN)/python train/train.py fit --report train/RESULTS.md

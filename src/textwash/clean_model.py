@@ -37,6 +37,7 @@ MODEL_PATH = Path(__file__).parent / "models" / "segments.json.gz"
 _LINK = re.compile(r"https?://|www\.|\S@\S|(?:^|\s)[@#]\w|\.(?:com|org|net|html?|php)\b", re.IGNORECASE)
 _DIGIT = re.compile(r"\d")
 _SYMBOL = re.compile(r"[^\w\s]")
+_INNER_SENTENCE_END = re.compile(r"\w[.!?…。！？][\"'”’»)\]]*\s+\S")
 _COPYRIGHT = re.compile(r"©|\(c\)\s*\d{4}", re.IGNORECASE)
 
 # A segment of at least this many words that ends as a sentence counts as prose for the
@@ -309,6 +310,18 @@ def _cut_kind(line: Line, features: np.ndarray, where: str) -> str:
     return TEASER if line.size >= _TEASER_WORDS else FOOTER
 
 
+def reads_as_prose(line: Line) -> bool:
+    """A segment of PROSE_WORDS words or more that ends a sentence, or holds one end (a piece of a
+    one-line dump ends where the next block begins, not always at a full stop).
+
+    >>> reads_as_prose(Line(1, "The council voted on Tuesday. The buses will run every ten minutes from"))
+    True
+    >>> reads_as_prose(Line(1, "Home News Politics Business Markets Technology Science Health Sport Culture"))
+    False
+    """
+    return line.size >= PROSE_WORDS and (ends_as_sentence(line.text) or _INNER_SENTENCE_END.search(line.text) is not None)
+
+
 def page_confidence(kept_probability: float, kept_words: float, kept_prose_words: float, cut_prose_words: float) -> float:
     """How sure the cleaner is that the kept text is the article: the model's mean probability over
     the kept words, scaled down when the kept text is mostly not prose (a page of links, say) and
@@ -354,7 +367,7 @@ def apply_model(page: Page, segments: Segments, probabilities: np.ndarray, switc
         kept = np.zeros(len(lines), dtype=bool)
         kept[span[0]:max(span[1], span[0] + 1)] = True
         kept &= candidate
-    prose = np.array([ends_as_sentence(line.text) for line in lines]) & (size >= PROSE_WORDS)
+    prose = np.array([reads_as_prose(line) for line in lines])
     begun = np.cumsum(kept & prose) >= MIN_ARTICLE_LINES
     judged = candidate.copy()  # what the model may have got wrong: all but a comment thread
     if (closing := np.flatnonzero(segments.ends_article & begun)).size:
