@@ -225,7 +225,7 @@ class StepTimer:
                 page_cls = value
                 timed_from_text = self.wrap("Page", page_cls.from_text.__func__)
                 module.Page = type("Page", (page_cls,), {
-                    "from_text": classmethod(lambda cls, text, split=None: timed_from_text(page_cls, text, split))})
+                    "from_text": classmethod(lambda cls, text, *args: timed_from_text(page_cls, text, *args))})
             else:
                 setattr(module, name, self.wrap(name, value))
         try:

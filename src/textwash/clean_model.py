@@ -35,8 +35,8 @@ from textwash.schema import LOW_CONFIDENCE
 MODEL_PATH = Path(__file__).parent / "models" / "segments.json.gz"
 
 _LINK = re.compile(r"https?://|www\.|\S@\S|(?:^|\s)[@#]\w|\.(?:com|org|net|html?|php)\b", re.IGNORECASE)
-_DIGIT = re.compile(r"\d")
-_SYMBOL = re.compile(r"[^\w\s]")
+_DIGITS = re.compile(r"\d+")
+_SYMBOLS = re.compile(r"[^\w\s]+")
 _INNER_SENTENCE_END = re.compile(r"\w[.!?…。！？][\"'”’»)\]]*\s+\S")
 _COPYRIGHT = re.compile(r"©|\(c\)\s*\d{4}", re.IGNORECASE)
 
@@ -97,17 +97,20 @@ def page_segments(page: Page, language: str | None, classes: dict[int, LineClass
     n = len(lines)
     stopwords = stoplist(language)
     own = np.zeros((n, len(_OWN)), dtype=np.float64)
+    distinct_words = [set(line.lowered) for line in lines]
     vocabulary: Counter[str] = Counter()
-    for line in lines:
-        vocabulary.update(set(line.lowered))
+    for distinct in distinct_words:
+        vocabulary.update(distinct)
+    shared = {word for word, count in vocabulary.items() if count > 1}  # words of more than one segment
     seen_runs: set[tuple[str, ...]] = set()  # the 4-word runs of the segments before
     same_text = Counter(line.text.lower() for line in lines)
-    for i, line in enumerate(lines):
+    heading_words = max((rule.max_words for rule in break_rules), default=0)
+    headings = [matching_break(line, break_rules) if line.words <= heading_words else None for line in lines]
+    for i, (line, distinct, heading) in enumerate(zip(lines, distinct_words, headings)):
         text, tokens, size = line.text, line.tokens, line.size
         chars = len(text)
         words = max(len(tokens), 1)
         initials = [token[0] for token in tokens if token[0].isalpha()]
-        distinct = set(line.lowered)
         cls = classes.get(line.number)
         runs = _word_runs(line.lowered)
         repeated = sum(map(seen_runs.__contains__, runs)) / len(runs) if runs else 0.0
@@ -119,11 +122,11 @@ def page_segments(page: Page, language: str | None, classes: dict[int, LineClass
             # A piece of a sentence an inline link broke off (html-text dumps) starts in lower case
             # or with punctuation; a menu item starts with a capital.
             text[0].islower(),
-            _SYMBOL.match(text) is not None,
+            _SYMBOLS.match(text) is not None,
             (sum(map(stopwords.__contains__, line.lowered)) / words) if stopwords is not None and tokens else math.nan,
             sum(map(str.isupper, initials)) / len(initials) if initials else 0.0,
-            len(_DIGIT.findall(text)) / chars,
-            len(_SYMBOL.findall(text)) / chars,
+            sum(map(len, _DIGITS.findall(text))) / chars,  # runs, not characters: fewer objects
+            sum(map(len, _SYMBOLS.findall(text))) / chars,
             sum(map(len, tokens)) / words,
             len(_LINK.findall(text)),
             _COPYRIGHT.search(text) is not None,
@@ -131,15 +134,15 @@ def page_segments(page: Page, language: str | None, classes: dict[int, LineClass
             *_reason_flags(line.reason),
             _CLASS_CODE[own_class(line, stopwords)],
             _CLASS_CODE[cls] if cls is not None else -1,
-            getattr(matching_break(line, break_rules), "closes", False),
+            getattr(heading, "closes", False),
             # The share of the segment's words that other segments use too (teasers echo little).
-            sum(vocabulary[word] > 1 for word in distinct) / len(distinct) if distinct else 0.0,
+            len(distinct & shared) / len(distinct) if distinct else 0.0,
             repeated,  # the share of its 4-word runs an earlier segment already has
             same_text[text.lower()],  # a thread's "Reply", a list's "Read more": the same line again and again
             line.pieces,
             math.log1p(line.line_chars),
         )
-    ends_article = np.array([getattr(matching_break(line, break_rules), "ends", False) for line in lines], dtype=bool)
+    ends_article = np.array([getattr(heading, "ends", False) for heading in headings], dtype=bool)
     return Segments(lines, _with_context(own, lines, classes, page_has_stoplist=stopwords is not None), ends_article)
 
 
@@ -357,7 +360,7 @@ def apply_model(page: Page, segments: Segments, probabilities: np.ndarray, switc
     size = np.array([line.size for line in lines])
     # A stretch of article opens and closes with prose, not with the links of the menu or footer
     # next to it (the model leans to keep a short line beside prose: most are sub-headings).
-    item = np.array([is_menu_item(line) for line in lines])
+    item = segments.features[:, _OWN.index("menu_item")] > 0
     kept = _trimmed(article & candidate, item)
     fallback = not kept.any()
     if fallback and candidate.any():
@@ -367,7 +370,7 @@ def apply_model(page: Page, segments: Segments, probabilities: np.ndarray, switc
         kept = np.zeros(len(lines), dtype=bool)
         kept[span[0]:max(span[1], span[0] + 1)] = True
         kept &= candidate
-    prose = np.array([reads_as_prose(line) for line in lines])
+    prose = np.array([size[i] >= PROSE_WORDS and reads_as_prose(line) for i, line in enumerate(lines)])
     begun = np.cumsum(kept & prose) >= MIN_ARTICLE_LINES
     judged = candidate.copy()  # what the model may have got wrong: all but a comment thread
     if (closing := np.flatnonzero(segments.ends_article & begun)).size:

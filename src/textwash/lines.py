@@ -86,12 +86,12 @@ class Page:
     confidence: float | None = None
 
     @classmethod
-    def from_text(cls, text: str, split: Callable[[str], list[str]] | None = None) -> Page:
-        """A page of the text's lines; `split` cuts a line into segments (pieces whose concatenation
-        is the line), each its own Line."""
+    def from_text(cls, text: str, split: Callable[[str], list[str]] | None = None, min_split: int = 0) -> Page:
+        """A page of the text's lines; `split` cuts a line of `min_split` characters or more into
+        segments (pieces whose concatenation is the line), each its own Line."""
         lines: list[Line] = []
         for raw in text.split("\n"):
-            pieces = split(raw) if split is not None else [raw]
+            pieces = split(raw) if split is not None and len(raw) >= min_split else (raw,)
             for index, piece in enumerate(pieces):
                 lines.append(Line(len(lines) + 1, piece.strip(), pieces=len(pieces), line_chars=len(raw), continues=index > 0))
         return cls(lines)

@@ -40,7 +40,7 @@ from textwash.read import DEFAULT_MAX_BYTES
 from textwash.record import build_document, build_reject, sha256_hex
 from textwash.repair import Repaired, repair
 from textwash.rules import RuleSet, load_rules
-from textwash.segment import split_line
+from textwash.segment import MIN_CHARS as MIN_SPLIT_CHARS, split_line
 from textwash.unwrap import unwrap
 
 log = logging.getLogger(__name__)
@@ -104,7 +104,7 @@ def draft_clean(text: str, rules: RuleSet, layers_off: frozenset[str] = frozense
     check_layers(layers_off)
     if "unwrap" not in layers_off:
         text = unwrap(text)
-    page = Page.from_text(text, None if "segment" in layers_off else split_line)
+    page = Page.from_text(text, None if "segment" in layers_off else split_line, MIN_SPLIT_CHARS)
     if "rules" not in layers_off:
         apply_line_rules(page, rules)
     meta = extract_metadata(page) if "metadata" not in layers_off else Metadata()
