@@ -3,11 +3,13 @@ cuts and why, and how sure it says it is."""
 from __future__ import annotations
 
 import datetime as dt
+import doctest
 
 import numpy as np
 import pytest
 
 from test_clean_layers import PROSE, reasons
+from textwash import clean_model
 from textwash.clean_model import FEATURES, MODEL_FAMILY, apply_model, article_states, page_segments, segment_model
 from textwash.clean_lines import classify
 from textwash.lines import Page
@@ -27,6 +29,10 @@ FOOTER = ["About us", "Contact", "Careers", "Advertise", "Help", "Terms of use",
 def kept(text: str) -> list[str]:
     page, _ = clean_text(text, RULES)
     return [line.text for line in page.kept()]
+
+
+def test_doctests():
+    assert doctest.testmod(clean_model).failed == 0
 
 
 def test_the_model_file_matches_the_features_and_judges_a_batch_in_one_call():

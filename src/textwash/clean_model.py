@@ -2,7 +2,7 @@
 the article contiguous, and a page the model is unsure of keeps its best stretch, never nothing.
 
 Features are worked out per segment in one pass and then in whole-page array operations (the
-neighbours' features, the prose before and after, the page's own scale). They read structure, not
+neighbours' features, the prose before and after, the segment's share of the page). They read structure, not
 words: size, sentence ends, stopword density in the page's language (NaN for a language without a
 list, so nothing is judged for not being English), capitals, digits, symbols, link-like tokens,
 what earlier layers cut and why, how much of the page's vocabulary a segment echoes, and the
@@ -26,6 +26,7 @@ import numpy as np
 
 from textwash.clean import AFTER_END, matching_break
 from textwash.clean_lines import LineClass, is_menu_item, own_class, stoplist
+from textwash.clean_templates import REASON as TEMPLATE
 from textwash.lines import Line, Page, ends_as_sentence
 from textwash.metadata import DESCRIPTION
 from textwash.rules import BreakRule
@@ -50,17 +51,17 @@ WINDOW = 5
 # Every chrome line counts at least this much against the best stretch of prose.
 CHROME_FLOOR = 12.0
 
-_OWN = ("log_chars", "log_words", "sentence", "starts_lower", "starts_punctuation", "stopwords", "capitals", "digits", "symbols", "mean_word",
-        "links", "copyright", "menu_item", "cut_rule", "cut_metadata", "cut_template", "cut_end",
-        "own_class", "context_class", "break_heading", "echo", "repeat", "same_text", "piece_of", "log_line_chars")
+_OWN = ("log_chars", "log_words", "sentence", "starts_lower", "starts_punctuation", "stopwords", "capitals", "digits",
+        "symbols", "mean_word", "links", "copyright", "menu_item", "cut_rule", "cut_metadata", "cut_template",
+        "cut_end", "own_class", "context_class", "break_heading", "echo", "repeat", "same_text", "piece_of",
+        "log_line_chars")
 _NEIGHBOUR_OWN = ("log_words", "sentence", "starts_lower", "stopwords", "menu_item", "context_class", "cut_any")
 FEATURES = (
     _OWN
     + tuple(f"{name}@{offset:+d}" for offset in (*range(-NEIGHBOURS, 0), *range(1, NEIGHBOURS + 1))
             for name in _NEIGHBOUR_OWN)
     + ("position", "chars_before", "prose_before", "prose_after", "local_prose", "local_recurring", "menu_run",
-       "breaks_before",
-       "in_region", "share_of_page", "words_vs_longest", "page_prose_share", "page_has_stoplist")
+       "breaks_before", "in_region", "share_of_page", "words_vs_longest", "page_prose_share", "page_has_stoplist")
 )
 
 _CLASS_CODE = {LineClass.BAD: 0, LineClass.SHORT: 1, LineClass.NEAR: 2, LineClass.GOOD: 3}
@@ -82,7 +83,7 @@ def _reason_flags(reason: str | None) -> tuple[int, int, int, int]:
         return 0, 0, 0, 0
     if reason.startswith("metadata"):
         return 0, 1, 0, 0
-    if reason.startswith("site template"):
+    if reason == TEMPLATE:
         return 0, 0, 1, 0
     if reason.startswith(AFTER_END):
         return 0, 0, 0, 1
@@ -265,7 +266,8 @@ SWITCH_COST = 2.0
 MIN_ARTICLE_LINES = 3
 # Probabilities are kept off 0 and 1 so a log-odds stays finite.
 _EPSILON = 1e-4
-# Segments that read as prose for the confidence: a sentence of at least PROSE_WORDS words.
+# Sizes (in words) that tell a comment (a long sentence) from a teaser (a headline, a blurb) and
+# a footer link, for the reason of a cut after the article.
 _COMMENT_WORDS = 30
 _TEASER_WORDS = 8
 
@@ -370,7 +372,7 @@ def apply_model(page: Page, segments: Segments, probabilities: np.ndarray, switc
         kept = np.zeros(len(lines), dtype=bool)
         kept[span[0]:max(span[1], span[0] + 1)] = True
         kept &= candidate
-    prose = np.array([size[i] >= PROSE_WORDS and reads_as_prose(line) for i, line in enumerate(lines)])
+    prose = np.array([reads_as_prose(line) for line in lines])
     begun = np.cumsum(kept & prose) >= MIN_ARTICLE_LINES
     judged = candidate.copy()  # what the model may have got wrong: all but a comment thread
     if (closing := np.flatnonzero(segments.ends_article & begun)).size:
