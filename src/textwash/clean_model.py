@@ -164,22 +164,6 @@ def _word_runs(words: list[str]) -> list[tuple[str, ...]]:
     return list(zip(words, words[1:], words[2:], words[3:]))
 
 
-def _shifted(column: np.ndarray, offset: int, fill: float) -> np.ndarray:
-    """`column` moved by `offset` rows: row i holds row i+offset, `fill` past the page's edges.
-
-    >>> _shifted(np.array([1.0, 2.0, 3.0]), 1, 0.0).tolist()
-    [2.0, 3.0, 0.0]
-    """
-    out = np.full_like(column, fill)
-    if offset > 0:
-        out[:-offset] = column[offset:]
-    elif offset < 0:
-        out[-offset:] = column[:offset]
-    else:
-        out[:] = column
-    return out
-
-
 def _with_context(own: np.ndarray, lines: list[Line], classes: dict[int, LineClass], page_has_stoplist: bool) -> np.ndarray:
     n = len(lines)
     col = {name: own[:, j] for j, name in enumerate(_OWN)}
@@ -207,9 +191,11 @@ def _with_context(own: np.ndarray, lines: list[Line], classes: dict[int, LineCla
         return padded[np.minimum(np.arange(n) + WINDOW + 1, n)] - padded[np.maximum(np.arange(n) - WINDOW, 0)]
 
     window = around(prose)
-    columns = [own]
-    for offset in (*range(-NEIGHBOURS, 0), *range(1, NEIGHBOURS + 1)):
-        columns.append(np.column_stack([_shifted(neighbour_cols[name], offset, -1.0) for name in _NEIGHBOUR_OWN]))
+    # The neighbours' features: one padded copy, sliced once per offset (-1 past the page's edges).
+    padded_own = np.full((n + 2 * NEIGHBOURS, len(_NEIGHBOUR_OWN)), -1.0)
+    padded_own[NEIGHBOURS:NEIGHBOURS + n] = np.column_stack([neighbour_cols[name] for name in _NEIGHBOUR_OWN])
+    columns = [own, *(padded_own[NEIGHBOURS + offset:NEIGHBOURS + offset + n]
+                      for offset in (*range(-NEIGHBOURS, 0), *range(1, NEIGHBOURS + 1)))]
     page_words = words.sum()
     columns.append(np.column_stack((
         np.arange(n) / max(n, 1),
@@ -286,18 +272,21 @@ def article_states(probabilities: np.ndarray, switch_cost: float = SWITCH_COST) 
     if n == 0:
         return np.zeros(0, dtype=bool)
     p = np.clip(probabilities, _EPSILON, 1 - _EPSILON)
-    emit = np.column_stack((np.log1p(-p), np.log(p)))  # state 0 chrome, 1 article
-    score = emit[0].copy()
-    came_from = np.zeros((n, 2), dtype=np.int8)
+    # Two states: plain floats beat array operations on pairs (one step per segment).
+    chrome_emit, article_emit = np.log1p(-p).tolist(), np.log(p).tolist()
+    chrome, article = chrome_emit[0], article_emit[0]
+    chrome_from_article = [False] * n  # the best way into chrome at i came from article
+    article_from_chrome = [False] * n
     for i in range(1, n):
-        stay, switch = score, score[::-1] - switch_cost
-        came_from[i] = np.where(stay >= switch, (0, 1), (1, 0))
-        score = np.maximum(stay, switch) + emit[i]
+        to_chrome, to_article = article - switch_cost, chrome - switch_cost
+        chrome_from_article[i] = to_chrome > chrome
+        article_from_chrome[i] = to_article > article
+        chrome, article = max(chrome, to_chrome) + chrome_emit[i], max(article, to_article) + article_emit[i]
     states = np.zeros(n, dtype=bool)
-    state = int(score[1] > score[0])
+    state = article > chrome
     for i in range(n - 1, -1, -1):
-        states[i] = bool(state)
-        state = int(came_from[i, state])
+        states[i] = state
+        state = (not article_from_chrome[i]) if state else chrome_from_article[i]
     return states
 
 
@@ -398,20 +387,23 @@ def _trimmed(kept: np.ndarray, item: np.ndarray) -> np.ndarray:
     >>> _trimmed(np.array([1, 1, 1, 1, 0, 1, 1], bool), np.array([1, 0, 1, 1, 0, 1, 1], bool)).tolist()
     [False, True, False, False, False, False, False]
     """
-    return _without_leading(_without_leading(kept, item)[::-1], item[::-1])[::-1]
+    flags, items = kept.tolist(), item.tolist()
+    _drop_leading(flags, items)
+    flags.reverse(), items.reverse()
+    _drop_leading(flags, items)
+    flags.reverse()
+    return np.array(flags, dtype=bool)
 
 
-def _without_leading(kept: np.ndarray, item: np.ndarray) -> np.ndarray:
-    kept = kept.copy()
+def _drop_leading(kept: list[bool], item: list[bool]) -> None:
     opening = True
-    for i in range(len(kept)):
-        if not kept[i]:
+    for i, (is_kept, is_item) in enumerate(zip(kept, item)):
+        if not is_kept:
             opening = True
-        elif opening and item[i]:
+        elif opening and is_item:
             kept[i] = False
         else:
             opening = False
-    return kept
 
 
 class SegmentModel:
