@@ -10,7 +10,7 @@ import pytest
 
 from test_clean_layers import PROSE, reasons
 from textwash import clean_model
-from textwash.clean_model import FEATURES, MODEL_FAMILY, apply_model, article_states, page_segments, segment_model
+from textwash.clean_model import FEATURES, apply_model, article_states, page_segments, segment_model
 from textwash.clean_lines import classify
 from textwash.lines import Page
 from textwash.pipeline import Settings, clean_text, process_batch

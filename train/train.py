@@ -1,4 +1,4 @@
-"""Train the segment model (src/textwash/models/segments.lgb) and measure it on held-out folds.
+"""Train the segment model (src/textwash/models/segments.json.gz) and measure it on held-out folds.
 
 usage:
     python train/train.py pack SET_DIR NAME        # a benchmark folder (truth.jsonl + dump folders)
@@ -8,6 +8,8 @@ usage:
 `fit` reads every train/data/*.jsonl.gz (one row per page and dump style: id, style, dump, truth),
 runs each dump through the cleaning layers before the model (the same code the pipeline runs),
 labels every segment by aligning the truth to it, and then:
+- trains also on windows cut from every dump (30-80% of it) with the features a language without
+  a stoplist and a script without capitals would give: short pages and other scripts, never scored;
 - k-fold by page (all dump styles of a page in one fold): for each fold a model trained on the
   other folds scores the fold's pages; the switch cost of the sequence step is picked on the
   training folds alone (their own inner folds), so no held-out page ever tunes anything;
