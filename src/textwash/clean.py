@@ -8,13 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from textwash.lines import Line, Page, ends_as_sentence
+from textwash.clean_lines import is_menu_item
+from textwash.lines import Line, Page
 from textwash.rules import BreakRule, RuleSet
 
 # A line of at least this many words counts as prose for the end rules' "article has begun" test.
 PROSE_WORDS = 10
-# A line under a furniture heading with fewer words than this, and no sentence, is one of its items.
-HEADING_ITEM_WORDS = 10
 # The reason of the lines after an end-of-article note (the model layer may take them back).
 AFTER_END = "after end of article"
 
@@ -44,12 +43,12 @@ def apply_line_rules(page: Page, rules: RuleSet) -> None:
 
 
 def _cut_items_under(page: Page, index: int, reason: str) -> None:
-    """Cut the run of short non-sentence lines right under a heading of page furniture (the
+    """Cut the run of menu-like lines right under a heading of page furniture (the
     headlines of a "Most read" box, the tags under "Tags"), with the heading's reason."""
     for line in page.lines[index + 1:]:
         if not line.kept:
             continue  # an item a line rule already took
-        if line.size >= HEADING_ITEM_WORDS or ends_as_sentence(line.text):
+        if not is_menu_item(line):
             return
         page.cut(line, reason)
 

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
-from textwash.clean import AFTER_END, matching_break
+from textwash.clean import AFTER_END, PROSE_WORDS, matching_break
 from textwash.clean_lines import LineClass, is_menu_item, own_class, stoplist
 from textwash.clean_templates import REASON as TEMPLATE
 from textwash.lines import Line, Page, ends_as_sentence
@@ -41,9 +41,6 @@ _SYMBOLS = re.compile(r"[^\w\s]+")
 _INNER_SENTENCE_END = re.compile(r"\w[.!?…。！？][\"'”’»)\]]*\s+\S")
 _COPYRIGHT = re.compile(r"©|\(c\)\s*\d{4}", re.IGNORECASE)
 
-# A segment of at least this many words that ends as a sentence counts as prose for the
-# position features (how much prose stands before and after a segment).
-PROSE_WORDS = 10
 # Neighbours on each side whose own features join a segment's.
 NEIGHBOURS = 3
 # Segments on each side summed for the local amount of prose.
@@ -293,13 +290,13 @@ def article_states(probabilities: np.ndarray, switch_cost: float = SWITCH_COST) 
 def _cut_kind(line: Line, features: np.ndarray, where: str) -> str:
     if features[_OWN.index("copyright")]:
         return LEGAL
-    if is_menu_item(line):
+    if features[_OWN.index("menu_item")]:
         return MENU
     if where == "before":
         return HEADER
     if where == "inside":
         return INSIDE
-    if ends_as_sentence(line.text) and line.size >= _COMMENT_WORDS:
+    if features[_OWN.index("sentence")] and line.size >= _COMMENT_WORDS:
         return COMMENT
     return TEASER if line.size >= _TEASER_WORDS else FOOTER
 

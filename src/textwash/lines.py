@@ -14,15 +14,15 @@ WORD = re.compile(r"\w+")
 # Scripts written without spaces between words: a character there carries about half a word.
 UNSPACED = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\u0e00-\u0e7f]")
 # Sentence punctuation, possibly closed by quotes or brackets, or a closing emoji or emoticon.
-_CLOSERS = "\"'”’»)]"
-_SENTENCE_END = re.compile(rf"(?:[.!?…:;。！？][{re.escape(_CLOSERS)}]*|[\U0001F300-\U0001FAFF\u2600-\u27BF]|[:;]-?[)D(])\s*$")
+CLOSERS = "\"'”’»)]"
+_SENTENCE_END = re.compile(rf"(?:[.!?…:;。！？][{re.escape(CLOSERS)}]*|[\U0001F300-\U0001FAFF\u2600-\u27BF]|[:;]-?[)D(])\s*$")
 
 
 def ends_as_sentence(text: str) -> bool:
     """Whether `text` ends like a sentence. Only its end is searched: a match starts at most three
     characters before the closing quotes and brackets (":-D"), and searching a long line from its
     start costs a step per character."""
-    start = len(text.rstrip().rstrip(_CLOSERS)) - 3
+    start = len(text.rstrip().rstrip(CLOSERS)) - 3
     return _SENTENCE_END.search(text, max(start, 0)) is not None
 
 

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import re
 
-from textwash.lines import _CLOSERS, UNSPACED, WORD
+from textwash.lines import CLOSERS, UNSPACED, WORD
 
 # A line shorter than this (in characters) is one segment: nothing else runs on it.
 MIN_CHARS = 400
@@ -59,7 +59,7 @@ def _class_body(test) -> str:
 
 _LOWER = _class_body(str.islower)
 _UPPER = _class_body(lambda char: char.isupper() or char.istitle())
-_CLOSE = re.escape(_CLOSERS + "」』）】〉》")
+_CLOSE = re.escape(CLOSERS + "」』）】〉》")
 # A sentence end and the white space after it, before anything but a lower-case letter ("e.g.
 # the"), and not after a lone letter ("J. K. Rowling", "U.S. Army"); the ideographic enders need no
 # space after them. A run of punctuation is matched from its first character only, and possessive
