@@ -11,8 +11,8 @@ import datetime as dt
 import pathlib
 import time
 
-from textwash.pipeline import Settings, process_batch
-from textwash.write import write_parquet_atomic
+from textwash.document import Settings, process_batch
+from textwash.dataset.store import write_parquet_atomic
 
 
 def main() -> None:

@@ -22,9 +22,9 @@ from pathlib import Path
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
-from textwash.pipeline import Settings, process_batch
-from textwash.read import discover
-from textwash.write import write_parquet_atomic
+from textwash.document import Settings, process_batch
+from textwash.inputs.discover import discover
+from textwash.dataset.store import write_parquet_atomic
 
 
 def repack(pages: list[Path], folder: Path) -> None:

@@ -33,10 +33,10 @@ from pathlib import Path
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
-from textwash.formats import input_file
-from textwash.pipeline import Settings, process_batch
-from textwash.read import discover
-from textwash.schema import DOCUMENT_SCHEMA, REJECT_SCHEMA, to_table
+from textwash.inputs.formats import input_file
+from textwash.document import Settings, process_batch
+from textwash.inputs.discover import discover
+from textwash.model.schema import DOCUMENT_SCHEMA, REJECT_SCHEMA, to_table
 
 DATA = Path(__file__).resolve().parent.parent / "tests" / "data"
 # Small limits, so that the fuzz reaches them often and stays fast.

@@ -10,13 +10,13 @@ the same run, on the same documents:
   * end to end: wall time, docs/s, MB/s, peak RSS of the textwash process and its whole tree;
   * the floor: read every input and write as many texts to Parquet (zstd), no cleaning;
   * a naive pipeline: ftfy.fix_text on every document and the same write;
-  * time by step, by timing each core step that textwash.pipeline calls while it processes the
+  * time by step, by timing each core step that textwash.document calls while it processes the
     documents in-process (no Prefect), plus the Parquet write;
   * Prefect's share: start-up (a run over one document) and per-batch cost (the same corpus with
     smaller batches), and what is left of the flow time after the steps;
   * 2 workers against 1, when `textwash run` has a --workers option;
   * HTML: textwash against trafilatura.extract alone, when the pages include HTML.
-Only the CLI, textwash.pipeline's functions and the schema are used, so it survives refactors.
+Only the CLI, textwash.document's functions and the schema are used, so it survives refactors.
 """
 from __future__ import annotations
 
@@ -49,7 +49,7 @@ BIN = Path(sys.executable).parent
 MB = 1e6
 # Documents for the per-batch cost: that many batches of one against one batch of them.
 BATCH_COST_DOCS = 200
-# Names of what textwash.pipeline calls, grouped into the steps the table reports.
+# Names of what textwash.document calls, grouped into the steps the table reports.
 STEP_OF = {
     "read_items": "read", "decode": "decode", "repair": "repair", "extract": "extract",
     "Page": "clean: line model", "unwrap": "clean: unwrap", "apply_line_rules": "clean: rules",
@@ -189,7 +189,7 @@ def trafilatura_alone(files: list[Path]) -> float:
 
 
 class StepTimer:
-    """Times every textwash function that textwash.pipeline calls, each call's own time only
+    """Times every textwash function that textwash.document calls, each call's own time only
     (time spent in a nested timed call is charged to the nested one)."""
 
     def __init__(self):
@@ -249,9 +249,11 @@ def time_steps(root: Path, files: list[Path], batch_size: int, work: Path) -> di
     """Seconds per step for processing `files` in-process through textwash.pipeline.process_batch
     (HTML extracted in this process, so its time is counted), MinHash signatures and duplicate
     flagging, writing the rows with the record schemas, and the HTML report of what was written."""
-    from textwash import dedup, extract, pipeline
-    from textwash.report import write_report
-    from textwash.schema import DOCUMENT_SCHEMA, REJECT_SCHEMA
+    from textwash import document as pipeline
+    from textwash.dataset import dedup
+    from textwash.inputs import extract
+    from textwash.report.render import write_report
+    from textwash.model.schema import DOCUMENT_SCHEMA, REJECT_SCHEMA
 
     timer = StepTimer()
     sources = [p.relative_to(root).as_posix() for p in files]
@@ -295,9 +297,9 @@ def batch_cost(files: list[Path], root: Path, work: Path, env: dict) -> dict:
     in this process (stage_batch: textwash's own per-batch work, its staged files) and through
     `textwash run` (that and Prefect's task run with its server's work). Many small batches over the
     same few documents: the difference is all per-batch cost, not the noise of two long runs."""
-    from textwash.pipeline import Settings, process_batch
-    from textwash.runner import new_run_id, stage_batch
-    from textwash.write import Dataset
+    from textwash.document import Settings, process_batch
+    from textwash.run.commit import new_run_id, stage_batch
+    from textwash.dataset.store import Dataset
 
     sources = [p.relative_to(root).as_posix() for p in files]
     processed_at = dt.datetime.now(dt.timezone.utc)
@@ -635,7 +637,7 @@ def write_results(args, info, rows, *, startup, steps, step_bytes, step_docs, na
     add("| **all steps** | " + " | ".join(f"{sum(timing.values()):.2f} | 100% | {size / MB / sum(timing.values()):.2f}"
                                            for _, timing, size, _ in formats) + " |\n")
     add("Documents: " + "; ".join(f"{name} {docs:,} ({size / MB:.1f} MB)" for name, _, size, docs in formats)
-        + ". Every function `textwash.pipeline` calls is timed (its own time, nested calls apart), "
+        + ". Every function `textwash.document` calls is timed (its own time, nested calls apart), "
         "HTML extracted in process; dedup: MinHash signatures and flagging against the index; write: "
         "the rows to Parquet; report: the HTML report over what was written.\n")
 
@@ -707,8 +709,8 @@ def write_results(args, info, rows, *, startup, steps, step_bytes, step_docs, na
             "this process: textwash extracts with metadata and the original publication date, retries short "
             "extractions in recall mode, then repairs and cleans the text (see the HTML step timing above).\n")
         import importlib.util
-        if importlib.util.find_spec("textwash.extract") is None:
-            add("This textwash has no HTML extraction (no textwash.extract): it cleaned the pages as text, so the "
+        if importlib.util.find_spec("textwash.inputs.extract") is None:
+            add("This textwash has no HTML extraction (no textwash.inputs.extract): it cleaned the pages as text, so the "
                 "ratio is not yet the one the HTML target is about.\n")
     else:
         add("No HTML seed pages (pass --pages with .html files): not measured.\n")

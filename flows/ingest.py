@@ -1,6 +1,6 @@
 """The ingest flow: raw location in, Parquet dataset out, in batch tasks.
 
-Deployment entrypoint: flows/ingest.py:ingest. All the work happens in textwash.runner; this
+Deployment entrypoint: flows/ingest.py:ingest. All the work happens in textwash.run.commit; this
 module only plans the run, runs each batch of new or changed inputs as one task, and commits.
 """
 from __future__ import annotations
@@ -25,21 +25,21 @@ from prefect.futures import as_completed  # noqa: E402
 from prefect.task_runners import ProcessPoolTaskRunner  # noqa: E402
 from prefect.tasks import exponential_backoff  # noqa: E402
 
-from textwash import storage  # noqa: E402
+from textwash.dataset import remote as storage  # noqa: E402
 
-from textwash.clean_templates import TemplateState  # noqa: E402
-from textwash.dedup import DEFAULT_THRESHOLD  # noqa: E402
-from textwash.extract import DEFAULT_TIMEOUT_SECONDS  # noqa: E402
-from textwash.pipeline import DEFAULT_MAX_HTML_DEPTH, DEFAULT_MAX_LINE_CHARS, DEFAULT_MAX_RATIO, Settings  # noqa: E402
-from textwash.read import DEFAULT_MAX_BYTES  # noqa: E402
-from textwash.report import write_report  # noqa: E402
-from textwash.runner import (  # noqa: E402
+from textwash.clean.templates import TemplateState  # noqa: E402
+from textwash.dataset.dedup import DEFAULT_THRESHOLD  # noqa: E402
+from textwash.inputs.extract import DEFAULT_TIMEOUT_SECONDS  # noqa: E402
+from textwash.document import DEFAULT_MAX_HTML_DEPTH, DEFAULT_MAX_LINE_CHARS, DEFAULT_MAX_RATIO, Settings  # noqa: E402
+from textwash.inputs.discover import DEFAULT_MAX_BYTES  # noqa: E402
+from textwash.report.render import write_report  # noqa: E402
+from textwash.run.commit import (  # noqa: E402
     DEFAULT_BATCH_SIZE, DEFAULT_MAX_ROWS_PER_FILE, PROCESSED_DATE, RunOptions, RunPlan, commit_run,
     plan_run, save_templates, stage_batch,
 )
-from textwash.selection import Selection  # noqa: E402
+from textwash.inputs.selection import Selection  # noqa: E402
 from textwash.stats import run_stats  # noqa: E402
-from textwash.write import Dataset  # noqa: E402
+from textwash.dataset.store import Dataset  # noqa: E402
 
 # Seconds before the first retry of a batch after an I/O error; doubled for each next one.
 RETRY_BACKOFF_SECONDS = 2
@@ -91,7 +91,7 @@ def ingest(raw: str = "raw", out: str = "processed", batch_size: int = DEFAULT_B
            max_html_depth: int = DEFAULT_MAX_HTML_DEPTH, strip_nul: bool = False,
            selection: Selection | None = None, commit_every: int | None = None) -> dict:
     """Clean the new and changed inputs under `raw` into the Parquet dataset at `out` (folders,
-    or URLs such as s3://bucket/prefix: see textwash.storage).
+    or URLs such as s3://bucket/prefix: see textwash.dataset.remote).
 
     `workers` sets how many batches run at once; run `with_workers(workers)` to give them processes.
     A backfill passes `selection` (which inputs) and `commit_every` (inputs per committed version).

@@ -46,8 +46,8 @@ def seeds() -> dict:
 def judged_pages(monkeypatch) -> dict[str, float | None]:
     """Confidences by source that the pipeline gives the pages it cleans (a source not in it: not
     judged), fill it in a test: a stand-in for the cleaner's model, which tests do not depend on."""
-    from textwash import pipeline
-    from textwash.record import build_document
+    from textwash import document as pipeline
+    from textwash.model.record import build_document
 
     confidences: dict[str, float | None] = {}
 

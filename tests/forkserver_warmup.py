@@ -5,7 +5,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from textwash.runner import run_pipeline
+from textwash.run.commit import run_pipeline
 
 _folder = Path(tempfile.mkdtemp(prefix="textwash-warmup-"))
 try:

@@ -9,11 +9,11 @@ import pytest
 from typer.testing import CliRunner
 
 from textwash.cli import app
-from textwash.ledger import load_ledger
-from textwash.read import discover
-from textwash.runner import RunOptions, plan_run
-from textwash.selection import MTIME, Selection, read_list_file
-from textwash.write import LEDGER_FILE, STAGING, Dataset
+from textwash.dataset.ledger import load_ledger
+from textwash.inputs.discover import discover
+from textwash.run.commit import RunOptions, plan_run
+from textwash.inputs.selection import MTIME, Selection, read_list_file
+from textwash.dataset.store import LEDGER_FILE, STAGING, Dataset
 
 UTC = dt.timezone.utc
 MARCH = {"since": dt.datetime(2024, 3, 1, tzinfo=UTC), "until": dt.datetime(2024, 4, 1, tzinfo=UTC)}

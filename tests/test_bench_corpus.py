@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from textwash.decode import decode
-from textwash.repair import repair
+from textwash.inputs.decode import decode
+from textwash.inputs.repair import repair
 
 SAMPLES = Path(__file__).parent / "data" / "samples"
 _spec = importlib.util.spec_from_file_location("bench_corpus", Path(__file__).parents[1] / "bench" / "corpus.py")

@@ -1,8 +1,8 @@
 import pytest
 
-from textwash.clean import apply_end_rules, apply_line_rules
-from textwash.lines import Page
-from textwash.rules import load_rules, parse_rules
+from textwash.clean.line_rules import apply_end_rules, apply_line_rules
+from textwash.model.page import Page
+from textwash.clean.ruleset import load_rules, parse_rules
 
 PROSE = "The minister said on Tuesday that the talks would resume next week in the capital."
 

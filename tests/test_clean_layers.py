@@ -1,12 +1,12 @@
 """Each cleaning layer on crafted pages: what it must remove, what it must keep, and the reason."""
 from __future__ import annotations
 
-from textwash.clean import apply_line_rules
-from textwash.clean_lines import LineClass, classify, stoplist
-from textwash.clean_model import MODEL_FAMILY
-from textwash.lines import Line, Page
-from textwash.pipeline import clean_text
-from textwash.rules import load_rules
+from textwash.clean.line_rules import apply_line_rules
+from textwash.clean.line_classes import LineClass, classify, stoplist
+from textwash.clean.model import MODEL_FAMILY
+from textwash.model.page import Line, Page
+from textwash.document import clean_text
+from textwash.clean.ruleset import load_rules
 
 PROSE = [
     "The city council voted on Tuesday to expand the bus network into the northern districts, "

@@ -9,12 +9,12 @@ import numpy as np
 import pytest
 
 from test_clean_layers import PROSE, reasons
-from textwash import clean_model
-from textwash.clean_model import FEATURES, apply_model, article_states, page_segments, segment_model
-from textwash.clean_lines import classify
-from textwash.lines import Page
-from textwash.pipeline import Settings, clean_text, process_batch
-from textwash.rules import load_rules
+from textwash.clean import model as clean_model
+from textwash.clean.model import FEATURES, apply_model, article_states, page_segments, segment_model
+from textwash.clean.line_classes import classify
+from textwash.model.page import Page
+from textwash.document import Settings, clean_text, process_batch
+from textwash.clean.ruleset import load_rules
 
 RULES = load_rules()
 NOW = dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc)

@@ -13,16 +13,17 @@ import pyarrow.parquet as pq
 import pytest
 from typer.testing import CliRunner
 
-from textwash import schema, stats
+from textwash import stats
+from textwash.model import schema
 from textwash.cli import app
-from textwash.lines import Page
-from textwash.metadata import Metadata
-from textwash.record import build_document
-from textwash.report import page_of, write_report
-from textwash.runner import run_pipeline
-from textwash.schema import SCHEMA_VERSION
+from textwash.model.page import Page
+from textwash.clean.metadata import Metadata
+from textwash.model.record import build_document
+from textwash.report.render import page_of, write_report
+from textwash.run.commit import run_pipeline
+from textwash.model.schema import SCHEMA_VERSION
 from textwash.stats import dataset_stats
-from textwash.write import write_parquet_atomic
+from textwash.dataset.store import write_parquet_atomic
 
 NOW = dt.datetime(2026, 1, 2, tzinfo=dt.timezone.utc)
 ARTICLE = ("The city council voted on Tuesday to expand the bus network into the northern districts.\n"

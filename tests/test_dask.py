@@ -7,7 +7,7 @@ import pytest
 from typer.testing import CliRunner
 
 from textwash.cli import app
-from textwash.write import Dataset
+from textwash.dataset.store import Dataset
 
 pytestmark = pytest.mark.flow
 

@@ -17,13 +17,13 @@ import pytest
 from typer.testing import CliRunner
 
 from textwash.cli import app
-from textwash.compact import compact_dataset
-from textwash.pipeline import Settings, process_batch
-from textwash.report import summarize
-from textwash.runner import RunOptions, commit_run, plan_run, run_pipeline, stage_batch
-from textwash.schema import DOCUMENT_SCHEMA, SCHEMA_VERSION
+from textwash.dataset.compact import compact_dataset
+from textwash.document import Settings, process_batch
+from textwash.report.render import summarize
+from textwash.run.commit import RunOptions, commit_run, plan_run, run_pipeline, stage_batch
+from textwash.model.schema import DOCUMENT_SCHEMA, SCHEMA_VERSION
 from textwash.stats import dataset_stats
-from textwash.write import CURRENT, STAGING, Dataset, LayoutError, write_parquet_atomic
+from textwash.dataset.store import CURRENT, STAGING, Dataset, LayoutError, write_parquet_atomic
 
 TEASERS = "\n".join([
     "Most read",
@@ -433,7 +433,7 @@ def test_a_jsonl_dump_is_one_ledger_input_and_a_changed_dump_replaces_its_items(
 
 def test_the_ledger_picks_new_changed_and_other_version_inputs():
     from textwash import __version__
-    from textwash.ledger import LedgerEntry, inputs_to_process, ledger_table, updated_ledger
+    from textwash.dataset.ledger import LedgerEntry, inputs_to_process, ledger_table, updated_ledger
 
     now = dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc)
 

@@ -2,7 +2,7 @@ import codecs
 
 import pytest
 
-from textwash.decode import DecodeError, decode
+from textwash.inputs.decode import DecodeError, decode
 
 ARTICLE = "Damascus’s rhetoric vis-à-vis the rebels – “terrorists” – café, naïve, Größe.\nSecond line.\n"
 

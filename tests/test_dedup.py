@@ -4,12 +4,12 @@ import datetime as dt
 import numpy as np
 import pytest
 
-from textwash.dedup import (
+from textwash.dataset.dedup import (
     DedupIndex, flag_duplicates, jaccard_estimate, lsh_bands, minhash, shingles, signature_table, signatures_by_doc_id,
 )
-from textwash.pipeline import process_bytes
-from textwash.record import sha256_hex
-from textwash.rules import load_rules
+from textwash.document import process_bytes
+from textwash.model.record import sha256_hex
+from textwash.clean.ruleset import load_rules
 from test_dataset import TEASERS
 
 NOW = dt.datetime(2026, 1, 2, tzinfo=dt.timezone.utc)
@@ -89,7 +89,7 @@ def test_signatures_computed_in_the_batches_are_used_as_given(texts):
 
 
 def test_flags_are_the_same_before_and_after_the_waiting_keys_are_merged(texts, monkeypatch):
-    import textwash.dedup as dedup
+    import textwash.dataset.dedup as dedup
 
     documents = [document(f"d{i}", text) for i, text in enumerate(texts)] + [
         document(f"copy{i}", text + "\n\nOne more closing line for the copy.") for i, text in enumerate(texts)]

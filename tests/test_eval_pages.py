@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from shingles import precision_recall_f1, scaled_counts
-from textwash.pipeline import LAYERS, Settings, process_batch
+from textwash.document import LAYERS, Settings, process_batch
 
 PAGES = Path(__file__).parent / "data" / "eval_pages"
 NOW = dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc)

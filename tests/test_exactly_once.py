@@ -23,10 +23,10 @@ import duckdb
 import pyarrow.parquet as pq
 import pytest
 
-from textwash.compact import compact_dataset
-from textwash.pipeline import Settings
-from textwash.runner import RunOptions, run_pipeline
-from textwash.write import CURRENT, DEDUP_FILE, LEDGER_FILE, STAGING, VERSIONS
+from textwash.dataset.compact import compact_dataset
+from textwash.document import Settings
+from textwash.run.commit import RunOptions, run_pipeline
+from textwash.dataset.store import CURRENT, DEDUP_FILE, LEDGER_FILE, STAGING, VERSIONS
 
 KILLS = 50
 # Small batches and files: many staged and committed files, so kills land between many steps.

@@ -9,7 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from textwash.cli import app
-from textwash.write import STAGING
+from textwash.dataset.store import STAGING
 
 pytestmark = pytest.mark.flow
 

@@ -12,8 +12,8 @@ from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
 from conftest import DATA, fold
-from textwash.pipeline import Settings, process_batch
-from textwash.read import discover
+from textwash.document import Settings, process_batch
+from textwash.inputs.discover import discover
 
 NOW = dt.datetime(2026, 1, 2, 3, 4, 5, tzinfo=dt.timezone.utc)
 HTML_DIR = DATA / "html"
@@ -228,8 +228,8 @@ def test_new_columns_reach_parquet_typed(tmp_path, sample_paths):
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    from textwash.schema import SCHEMA_VERSION
-    from textwash.write import write_parquet_atomic
+    from textwash.model.schema import SCHEMA_VERSION
+    from textwash.dataset.store import write_parquet_atomic
 
     raw = tmp_path / "raw"
     raw.mkdir()

@@ -26,12 +26,12 @@ from warcio.warcwriter import WARCWriter
 
 from conftest import DATA
 from textwash.cli import app
-from textwash.formats import read_items
-from textwash.ledger import load_ledger
-from textwash.pipeline import Settings, process_batch
-from textwash.read import discover
-from textwash.runner import RunOptions, run_pipeline
-from textwash.write import LEDGER_FILE, STAGING, VERSIONS, Dataset
+from textwash.inputs.formats import read_items
+from textwash.dataset.ledger import load_ledger
+from textwash.document import Settings, process_batch
+from textwash.inputs.discover import discover
+from textwash.run.commit import RunOptions, run_pipeline
+from textwash.dataset.store import LEDGER_FILE, STAGING, VERSIONS, Dataset
 
 NOW = dt.datetime(2026, 1, 2, tzinfo=dt.timezone.utc)
 FAST = Settings(extract_timeout=None)
@@ -226,8 +226,8 @@ def test_nothing_in_a_document_is_fetched_or_run(tmp_path, monkeypatch):
 
 # --- two runs at once ---------------------------------------------------------------------------
 
-RUN = "import sys; from pathlib import Path; from textwash.pipeline import Settings; " \
-      "from textwash.runner import run_pipeline; " \
+RUN = "import sys; from pathlib import Path; from textwash.document import Settings; " \
+      "from textwash.run.commit import run_pipeline; " \
       "print(run_pipeline(Path(sys.argv[1]), Path(sys.argv[2]), Settings(extract_timeout=None))['processed'])"
 
 

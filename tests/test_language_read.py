@@ -2,10 +2,10 @@ import gzip
 
 import pytest
 
-from textwash.language import detect_language, page_language
-from textwash.formats import BadItem, read_items
-from textwash.lines import Page, ends_as_sentence
-from textwash.read import discover
+from textwash.inputs.language import detect_language, page_language
+from textwash.inputs.formats import BadItem, read_items
+from textwash.model.page import Page, ends_as_sentence
+from textwash.inputs.discover import discover
 
 
 @pytest.mark.parametrize(

@@ -2,8 +2,8 @@ import datetime as dt
 
 import pytest
 
-from textwash.lines import Page
-from textwash.metadata import extract_metadata, parse_date
+from textwash.model.page import Page
+from textwash.clean.metadata import extract_metadata, parse_date
 
 BODY = ("The minister said on Tuesday that the talks would resume next week in the capital, "
         "after two days of meetings that ended without an agreement.")

@@ -8,7 +8,7 @@ import ftfy.bad_codecs  # noqa: F401  (registers sloppy-windows-1252)
 import pytest
 
 from conftest import fold
-from textwash.pipeline import process_batch
+from textwash.document import process_batch
 
 NOW = dt.datetime(2026, 1, 2, 3, 4, 5, tzinfo=dt.timezone.utc)
 METADATA = ("title", "description", "authors", "publisher", "dateline", "published", "section", "language")
@@ -111,7 +111,7 @@ def test_bad_inputs_become_rejects_and_the_rest_runs(tmp_path, sample_paths):
     (tmp_path / "large.txt").write_bytes(b"word " * 1000)
     names = ["good.txt", "empty.txt", "blank.txt", "image.txt", "broken-utf16.txt", "chrome-only.txt",
              "large.txt", "vanished.txt"]
-    from textwash.pipeline import Settings
+    from textwash.document import Settings
 
     result = process_batch(tmp_path, names, NOW, Settings(max_bytes=4000))
     assert [row["source"] for row in result.documents] == ["good.txt"]

@@ -18,14 +18,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import DATA, SAMPLES
-from textwash.clean_model import MODEL_FAMILY
-from textwash.decode import DecodeError, decode
-from textwash.errors import Rejected
-from textwash.extract import HtmlExtractor
-from textwash.formats import HTML, InputItem
-from textwash.pipeline import Settings, clean_text, prepare, process_prepared
-from textwash.repair import repair
-from textwash.rules import load_rules
+from textwash.clean.model import MODEL_FAMILY
+from textwash.inputs.decode import DecodeError, decode
+from textwash.reasons import Rejected
+from textwash.inputs.extract import HtmlExtractor
+from textwash.inputs.formats import HTML, InputItem
+from textwash.document import Settings, clean_text, prepare, process_prepared
+from textwash.inputs.repair import repair
+from textwash.clean.ruleset import load_rules
 
 RULES = load_rules(None)
 NOW = dt.datetime(2026, 1, 2, tzinfo=dt.timezone.utc)

@@ -3,7 +3,7 @@ import unicodedata
 import ftfy.bad_codecs  # noqa: F401  (registers sloppy-windows-1252)
 import pytest
 
-from textwash.repair import repair
+from textwash.inputs.repair import repair
 
 
 def test_mojibake_is_fixed_and_reported():
@@ -47,7 +47,7 @@ def test_the_cheap_check_lets_through_every_two_byte_mojibake_ftfy_fixes():
     # Whatever the check in front of ftfy narrows, it must not skip damage ftfy would undo.
     import ftfy
 
-    from textwash.repair import _FTFY_CONFIG
+    from textwash.inputs.repair import _FTFY_CONFIG
 
     fixed = 0
     for code in range(0x80, 0x800):

@@ -18,16 +18,16 @@ import pytest
 from typer.testing import CliRunner
 
 from conftest import SAMPLES, fold
-from textwash import report
-from textwash.clean_model import COMMENT, FOOTER, HEADER, INSIDE, LEGAL, MENU, TEASER
-from textwash.clean_templates import REASON as TEMPLATE
+from textwash.report import render as report
+from textwash.clean.model import COMMENT, FOOTER, HEADER, INSIDE, LEGAL, MENU, TEASER
+from textwash.clean.templates import REASON as TEMPLATE
 from textwash.cli import app
-from textwash.pipeline import NUL_REASON, process_batch
-from textwash.report import (KNOWN_FAMILIES, OTHER_INK, REASON_INKS, document_blocks, list_order, page_of,
+from textwash.document import NUL_REASON, process_batch
+from textwash.report.render import (KNOWN_FAMILIES, OTHER_INK, REASON_INKS, document_blocks, list_order, page_of,
                              reason_family, reason_ink, summarize, tint, write_report)
-from textwash.rules import load_rules
-from textwash.schema import DOCUMENT_SCHEMA
-from textwash.write import write_parquet_atomic
+from textwash.clean.ruleset import load_rules
+from textwash.model.schema import DOCUMENT_SCHEMA
+from textwash.dataset.store import write_parquet_atomic
 
 NOW = dt.datetime(2026, 1, 2, 3, 4, 5, tzinfo=dt.timezone.utc)
 SAMPLE_004 = "004_9c9b8e055c92b0cf.txt"
@@ -293,8 +293,8 @@ def test_a_new_report_format_renders_every_page_again(tmp_path, rendered, monkey
 
 def test_a_changed_template_is_a_new_report_format(tmp_path, monkeypatch):
     """Without a version bump: a template edited (a column added, a banner) renders every page again."""
-    assets = tmp_path / "textwash" / "report_assets"
-    shutil.copytree(Path(report.__file__).parent / "report_assets", assets)
+    assets = tmp_path / "report" / "assets"
+    shutil.copytree(Path(report.__file__).parent / "assets", assets)
     monkeypatch.setattr(report.resources, "files", lambda package: assets.parent)
     report.report_stamp.cache_clear()
     try:

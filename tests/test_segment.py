@@ -7,8 +7,8 @@ import doctest
 from hypothesis import given
 from hypothesis import strategies as st
 
-import textwash.segment as segment
-from textwash.segment import MAX_PIECE, MIN_CHARS, split_line
+import textwash.clean.segment as segment
+from textwash.clean.segment import MAX_PIECE, MIN_CHARS, split_line
 
 MENU = "Home News Sport Business Travel Culture Weather Share Tweet Email"
 ARTICLE = [

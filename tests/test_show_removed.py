@@ -7,8 +7,8 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from textwash.cli import app
-from textwash.pipeline import process_batch
-from textwash.write import write_parquet_atomic
+from textwash.document import process_batch
+from textwash.dataset.store import write_parquet_atomic
 
 PAGE = "\n\n".join([
     "Share this article",

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 
-from textwash.clean_templates import REASON, TemplateState, learn, line_key, load_state, save_state, site_of
-from textwash.pipeline import Settings, process_batch
-from textwash.runner import run_pipeline
+from textwash.clean.templates import REASON, TemplateState, learn, line_key, load_state, save_state, site_of
+from textwash.document import Settings, process_batch
+from textwash.run.commit import run_pipeline
 
 NOW = dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc)
 TEMPLATE = "Get the Daily Brief every morning at 7 with all the news of the valley"

@@ -5,7 +5,7 @@ import socket
 import pyarrow.dataset as ds
 import pytest
 
-from textwash import storage
+from textwash.dataset import remote as storage
 
 pytestmark = pytest.mark.flow
 

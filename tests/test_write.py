@@ -5,8 +5,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from textwash.schema import REJECT_SCHEMA, SCHEMA_VERSION, to_table
-from textwash.write import CURRENT, VERSIONS, Dataset, conform, write_parquet_atomic
+from textwash.model.schema import REJECT_SCHEMA, SCHEMA_VERSION, to_table
+from textwash.dataset.store import CURRENT, VERSIONS, Dataset, conform, write_parquet_atomic
 
 NOW = dt.datetime(2026, 1, 2, tzinfo=dt.timezone.utc)
 

@@ -37,12 +37,12 @@ sys.path.insert(0, str(ROOT / "tests"))  # the benchmark's measure, as the tests
 
 from shingles import precision_recall_f1, scaled_counts  # noqa: E402
 
-from textwash import clean_model  # noqa: E402
-from textwash.clean_model import FEATURES, apply_model  # noqa: E402
-from textwash.lines import Page  # noqa: E402
-from textwash.pipeline import Draft, check_layers, draft_clean  # noqa: E402
-from textwash.repair import repair  # noqa: E402
-from textwash.rules import load_rules  # noqa: E402
+from textwash.clean import model as clean_model  # noqa: E402
+from textwash.clean.model import FEATURES, apply_model  # noqa: E402
+from textwash.model.page import Page  # noqa: E402
+from textwash.document import Draft, check_layers, draft_clean  # noqa: E402
+from textwash.inputs.repair import repair  # noqa: E402
+from textwash.clean.ruleset import load_rules  # noqa: E402
 
 DATA = ROOT / "train" / "data"
 TOKEN = re.compile(r"\w+")

@@ -11,13 +11,13 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from textwash.dedup import DEFAULT_THRESHOLD
-from textwash.extract import DEFAULT_TIMEOUT_SECONDS
-from textwash.pipeline import DEFAULT_MAX_HTML_DEPTH, DEFAULT_MAX_LINE_CHARS, DEFAULT_MAX_RATIO
-from textwash.read import DEFAULT_MAX_BYTES
-from textwash.runner import DEFAULT_BATCH_SIZE, DEFAULT_MAX_ROWS_PER_FILE, PROCESSED_DATE
-from textwash.schema import LOW_CONFIDENCE, confidence_label, is_low_confidence
-from textwash.selection import FETCHED_AT
+from textwash.dataset.dedup import DEFAULT_THRESHOLD
+from textwash.inputs.extract import DEFAULT_TIMEOUT_SECONDS
+from textwash.document import DEFAULT_MAX_HTML_DEPTH, DEFAULT_MAX_LINE_CHARS, DEFAULT_MAX_RATIO
+from textwash.inputs.discover import DEFAULT_MAX_BYTES
+from textwash.run.commit import DEFAULT_BATCH_SIZE, DEFAULT_MAX_ROWS_PER_FILE, PROCESSED_DATE
+from textwash.model.schema import LOW_CONFIDENCE, confidence_label, is_low_confidence
+from textwash.inputs.selection import FETCHED_AT
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
 console = Console()
@@ -94,8 +94,8 @@ def backfill(
     strip_nul: StripNul = False,
 ) -> None:
     """Run the ingest flow over a chosen part of RAW: a date range, a glob, a list of inputs."""
-    from textwash.formats import parse_timestamp
-    from textwash.selection import DATE_FIELDS, Selection, read_list_file
+    from textwash.inputs.formats import parse_timestamp
+    from textwash.inputs.selection import DATE_FIELDS, Selection, read_list_file
 
     try:
         selection = Selection(since=parse_timestamp(since) if since else None,
@@ -112,8 +112,8 @@ def backfill(
 
 def _print_backfill_plan(raw: str, out: str, selection, reprocess: bool, batch_size: int, commit_every: int) -> None:
     """What a backfill would run: each input it would process, one a line, then the counts."""
-    from textwash import storage
-    from textwash.runner import RunOptions, plan_run
+    from textwash.dataset import remote as storage
+    from textwash.run.commit import RunOptions, plan_run
 
     _require_raw(raw)
     with storage.open_locations(raw, out, read_only=True) as (raw_dir, dataset):
@@ -131,7 +131,7 @@ def _print_backfill_plan(raw: str, out: str, selection, reprocess: bool, batch_s
 
 
 def _require_raw(raw: str) -> None:
-    from textwash.storage import is_remote
+    from textwash.dataset.remote import is_remote
 
     if not is_remote(raw) and not Path(raw).is_dir():
         raise typer.BadParameter(f"{raw} is not a folder", param_hint="RAW")
@@ -204,7 +204,7 @@ def compact(
     max_rows_per_file: Annotated[int, typer.Option(min=1, help="Rows per Parquet file at most.")] = DEFAULT_MAX_ROWS_PER_FILE,
 ) -> None:
     """Merge small files per partition (records unchanged) and bring old files to the current schema."""
-    from textwash.compact import compact_dataset
+    from textwash.dataset.compact import compact_dataset
 
     _require_dataset(dataset)
     summary = compact_dataset(dataset, max_rows_per_file)
@@ -263,7 +263,7 @@ def show(
     limit: Annotated[int, typer.Option(help="At most this many records.")] = 20,
 ) -> None:
     """Print records readably: source, metadata, confidence, the first paragraphs, and what was removed."""
-    from textwash.report import DatasetError, open_rows
+    from textwash.report.render import DatasetError, open_rows
 
     folder = dataset / "documents" if (dataset / "documents").is_dir() else dataset
     if not folder.is_dir():
@@ -314,7 +314,7 @@ def report(
     out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the report's HTML pages.")] = Path("report"),
 ) -> None:
     """Write a static HTML report of DATASET: overview, removal reasons, and every document with its cuts."""
-    from textwash.report import DatasetError, write_report
+    from textwash.report.render import DatasetError, write_report
 
     try:
         index = write_report(dataset, out)

@@ -10,9 +10,9 @@ from urllib.parse import urlsplit
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from textwash.ledger import load_ledger
-from textwash.schema import LOW_CONFIDENCE, is_low_confidence
-from textwash.write import KINDS, LEDGER_FILE, Dataset
+from textwash.dataset.ledger import load_ledger
+from textwash.model.schema import LOW_CONFIDENCE, is_low_confidence
+from textwash.dataset.store import KINDS, LEDGER_FILE, Dataset
 
 # Edges of the confidence distribution's bins: the low range and the rest, each halved.
 CONFIDENCE_EDGES = (0.0, LOW_CONFIDENCE / 2, LOW_CONFIDENCE, (LOW_CONFIDENCE + 1) / 2, 1.0)

@@ -10,8 +10,8 @@ import fnmatch
 from dataclasses import dataclass
 from pathlib import Path
 
-from textwash.formats import read_items
-from textwash.read import DEFAULT_MAX_BYTES
+from textwash.inputs.formats import read_items
+from textwash.inputs.discover import DEFAULT_MAX_BYTES
 
 FETCHED_AT = "fetched_at"
 MTIME = "mtime"

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 
 import py3langid
 
-from textwash.lines import WORD, Line, ends_as_sentence
+from textwash.model.page import WORD, Line, ends_as_sentence
 
 # Below this many words no classifier is reliable: the language stays unknown.
 MIN_WORDS = 5

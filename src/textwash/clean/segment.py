@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import re
 
-from textwash.lines import CLOSERS, UNSPACED, WORD
+from textwash.model.page import CLOSERS, UNSPACED, WORD
 
 # A line shorter than this (in characters) is one segment: nothing else runs on it.
 MIN_CHARS = 400

@@ -13,9 +13,9 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from textwash.runner import DEFAULT_MAX_ROWS_PER_FILE
-from textwash.schema import SCHEMA_VERSION
-from textwash.write import DEDUP_FILE, KINDS, LEDGER_FILE, Dataset
+from textwash.run.commit import DEFAULT_MAX_ROWS_PER_FILE
+from textwash.model.schema import SCHEMA_VERSION
+from textwash.dataset.store import DEDUP_FILE, KINDS, LEDGER_FILE, Dataset
 
 
 def compact_dataset(out: Path, max_rows_per_file: int = DEFAULT_MAX_ROWS_PER_FILE) -> dict:

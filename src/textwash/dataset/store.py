@@ -32,7 +32,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from textwash.schema import DOCUMENT_SCHEMA, REJECT_SCHEMA, file_metadata, to_table
+from textwash.model.schema import DOCUMENT_SCHEMA, REJECT_SCHEMA, file_metadata, to_table
 
 log = logging.getLogger(__name__)
 

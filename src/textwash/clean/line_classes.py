@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 from enum import Enum
 
-from textwash.lines import Line, Page, ends_as_sentence
+from textwash.model.page import Line, Page, ends_as_sentence
 
 # py3langid codes → jusText stoplist names. A language without a stoplist is judged by size and
 # punctuation alone: no line ever loses for not being in a listed language.

@@ -26,16 +26,16 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from textwash import __version__
-from textwash.clean_templates import TemplateState, load_state, save_state
-from textwash.dedup import DEFAULT_THRESHOLD, DedupIndex, flag_duplicates, signature_table, signatures_by_doc_id
-from textwash.ledger import (
+from textwash.clean.templates import TemplateState, load_state, save_state
+from textwash.dataset.dedup import DEFAULT_THRESHOLD, DedupIndex, flag_duplicates, signature_table, signatures_by_doc_id
+from textwash.dataset.ledger import (
     LedgerEntry, file_sha256, inputs_to_process, ledger_table, load_ledger_table, updated_ledger,
 )
-from textwash.formats import input_file
-from textwash.pipeline import Settings, process_batch
-from textwash.read import discover
-from textwash.record import build_reject, sha256_hex
-from textwash.write import (
+from textwash.inputs.formats import input_file
+from textwash.document import Settings, process_batch
+from textwash.inputs.discover import discover
+from textwash.model.record import build_reject, sha256_hex
+from textwash.dataset.store import (
     DEDUP_FILE, KINDS, LEDGER_FILE, Dataset, FileWriter, Version, conform, write_parquet_atomic, write_table_atomic,
 )
 

@@ -24,13 +24,13 @@ from pathlib import Path
 
 import numpy as np
 
-from textwash.clean import AFTER_END, PROSE_WORDS, matching_break
-from textwash.clean_lines import LineClass, is_menu_item, own_class, stoplist
-from textwash.clean_templates import REASON as TEMPLATE
-from textwash.lines import Line, Page, ends_as_sentence
-from textwash.metadata import DESCRIPTION
-from textwash.rules import BreakRule
-from textwash.schema import LOW_CONFIDENCE
+from textwash.clean.line_rules import AFTER_END, PROSE_WORDS, matching_break
+from textwash.clean.line_classes import LineClass, is_menu_item, own_class, stoplist
+from textwash.clean.templates import REASON as TEMPLATE
+from textwash.model.page import Line, Page, ends_as_sentence
+from textwash.clean.metadata import DESCRIPTION
+from textwash.clean.ruleset import BreakRule
+from textwash.model.schema import LOW_CONFIDENCE
 
 # The model's trees and the switch cost `make train` chose, as gzipped JSON.
 MODEL_PATH = Path(__file__).parent / "models" / "segments.json.gz"

@@ -5,8 +5,8 @@ import datetime as dt
 import hashlib
 
 from textwash import __version__
-from textwash.lines import Page
-from textwash.metadata import Metadata
+from textwash.model.page import Page
+from textwash.clean.metadata import Metadata
 
 
 def sha256_hex(data: bytes) -> str:

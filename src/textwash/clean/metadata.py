@@ -11,7 +11,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 
-from textwash.lines import Line, Page
+from textwash.model.page import Line, Page
 
 # How many kept lines from the top may belong to the header zone.
 HEADER_SCAN = 15

@@ -23,7 +23,7 @@ from urllib.parse import urlsplit
 
 import numpy as np
 
-from textwash.lines import Page
+from textwash.model.page import Page
 
 # A line is template once it stood in at least this many documents of its site...
 MIN_DOCUMENTS = 3

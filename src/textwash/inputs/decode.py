@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import charset_normalizer
 
-from textwash.errors import Rejected
+from textwash.reasons import Rejected
 
 # UTF-32 first: its little-endian BOM begins with UTF-16's.
 _BOMS = (

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from textwash.formats import is_sidecar
+from textwash.inputs.formats import is_sidecar
 
 # File names that are never articles: hidden files, editor leftovers, our own sidecar state.
 _SKIPPED_PREFIXES = (".", "~")

@@ -16,13 +16,13 @@ from pathlib import Path
 
 import numpy as np
 
-from textwash.clean import apply_end_rules, apply_line_rules
-from textwash.clean_lines import LineClass, classify
-from textwash.clean_model import Segments, apply_model, page_segments, predict_pages, segment_model
-from textwash.clean_templates import TemplateState, apply_site_templates, document_digest, learn, site_of
-from textwash.decode import Decoded, decode
-from textwash.errors import Rejected
-from textwash.extract import (  # noqa: F401  (the default limits are re-exported for the shells)
+from textwash.clean.line_rules import apply_end_rules, apply_line_rules
+from textwash.clean.line_classes import LineClass, classify
+from textwash.clean.model import Segments, apply_model, page_segments, predict_pages, segment_model
+from textwash.clean.templates import TemplateState, apply_site_templates, document_digest, learn, site_of
+from textwash.inputs.decode import Decoded, decode
+from textwash.reasons import Rejected
+from textwash.inputs.extract import (  # noqa: F401  (the default limits are re-exported for the shells)
     DEFAULT_MAX_HTML_DEPTH,
     DEFAULT_TIMEOUT_SECONDS,
     ExtractFailed,
@@ -32,16 +32,16 @@ from textwash.extract import (  # noqa: F401  (the default limits are re-exporte
     merge_metadata,
     too_deep,
 )
-from textwash.formats import DEFAULT_MAX_RATIO, HTML, TEXT, BadItem, InputItem, read_items
-from textwash.language import page_language
-from textwash.lines import WORD, Page
-from textwash.metadata import DESCRIPTION, Metadata, extract_metadata
-from textwash.read import DEFAULT_MAX_BYTES
-from textwash.record import build_document, build_reject, sha256_hex
-from textwash.repair import Repaired, repair
-from textwash.rules import RuleSet, load_rules
-from textwash.segment import MIN_CHARS as MIN_SPLIT_CHARS, split_line
-from textwash.unwrap import unwrap
+from textwash.inputs.formats import DEFAULT_MAX_RATIO, HTML, TEXT, BadItem, InputItem, read_items
+from textwash.inputs.language import page_language
+from textwash.model.page import WORD, Page
+from textwash.clean.metadata import DESCRIPTION, Metadata, extract_metadata
+from textwash.inputs.discover import DEFAULT_MAX_BYTES
+from textwash.model.record import build_document, build_reject, sha256_hex
+from textwash.inputs.repair import Repaired, repair
+from textwash.clean.ruleset import RuleSet, load_rules
+from textwash.clean.segment import MIN_CHARS as MIN_SPLIT_CHARS, split_line
+from textwash.clean.unwrap import unwrap
 
 log = logging.getLogger(__name__)
 

@@ -27,8 +27,8 @@ from urllib.parse import urlsplit
 
 import fsspec
 
-from textwash.runner import TEMPLATES_FILE
-from textwash.write import CURRENT, VERSIONS, Dataset, Version
+from textwash.run.commit import TEMPLATES_FILE
+from textwash.dataset.store import CURRENT, VERSIONS, Dataset, Version
 
 MIRROR_MANIFEST = "mirror.json"
 CACHE_ENV = "TEXTWASH_CACHE"

@@ -3,7 +3,7 @@
 trafilatura has no timeout of its own, and a pathological page can keep it busy for minutes. With
 a cap set, pages are extracted in a worker process that is killed and replaced when a page runs
 over; an alarm signal cannot do this, since Prefect runs batches in threads and only the main
-thread receives signals. The worker is a fresh interpreter (`python -m textwash.extract FD`), not
+thread receives signals. The worker is a fresh interpreter (`python -m textwash.inputs.extract FD`), not
 a fork: forking a threaded process can copy a lock another thread holds, and multiprocessing's
 spawn and forkserver re-import the caller's main script. Its start-up (0.3 to 0.5 s, mostly
 importing trafilatura) is paid once per batch and once per page that runs over.
@@ -18,7 +18,7 @@ import subprocess
 import sys
 from dataclasses import dataclass, field
 
-from textwash.metadata import Metadata
+from textwash.clean.metadata import Metadata
 
 DEFAULT_TIMEOUT_SECONDS = 30.0
 # A worker's start-up is not part of any page's time; this only guards against one that hangs.
@@ -245,7 +245,7 @@ class HtmlExtractor:
         parent, child = multiprocessing.Pipe()
         self._conn = parent
         self._worker = subprocess.Popen(
-            [sys.executable, "-m", "textwash.extract", str(child.fileno())],
+            [sys.executable, "-m", "textwash.inputs.extract", str(child.fileno())],
             pass_fds=[child.fileno()],
             stdin=subprocess.DEVNULL,
         )
@@ -284,7 +284,7 @@ def _serve(conn: multiprocessing.connection.Connection) -> None:
 
 
 if __name__ == "__main__":
-    # Through the package module, so that replies pickle as textwash.extract classes, not __main__'s.
-    from textwash import extract
+    # Through the package module, so that replies pickle as textwash.inputs.extract classes, not __main__'s.
+    from textwash.inputs import extract
 
     extract._serve(multiprocessing.connection.Connection(int(sys.argv[1])))

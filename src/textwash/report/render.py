@@ -43,10 +43,11 @@ import pyarrow.compute as pc
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
-from textwash import __version__, schema
-from textwash.lines import WORD
-from textwash.schema import LOW_CONFIDENCE, confidence_label, is_low_confidence
-from textwash.write import write_table_atomic
+from textwash import __version__
+from textwash.model import schema
+from textwash.model.page import WORD
+from textwash.model.schema import LOW_CONFIDENCE, confidence_label, is_low_confidence
+from textwash.dataset.store import write_table_atomic
 
 DOCUMENT_PAGES = "documents"
 DEFAULT_FOLDER = "report"  # inside the dataset folder, when no other is given
@@ -424,7 +425,7 @@ def show_value(value) -> str:
 @functools.cache  # templates compile once per process, not once per page
 def _environment() -> jinja2.Environment:
     env = jinja2.Environment(
-        loader=jinja2.PackageLoader("textwash", "report_assets"),
+        loader=jinja2.PackageLoader("textwash.report", "assets"),
         autoescape=True,
         trim_blocks=True,
         lstrip_blocks=True,
@@ -444,7 +445,7 @@ def report_stamp() -> str:
     threshold and label a page shows) and the templates. Pages written under another stamp are all
     written again."""
     digest = hashlib.sha256(Path(__file__).read_bytes() + Path(schema.__file__).read_bytes())
-    assets = resources.files("textwash") / "report_assets"
+    assets = resources.files("textwash.report") / "assets"
     for asset in sorted(assets.iterdir(), key=lambda item: item.name):
         digest.update(asset.name.encode() + b"\0" + asset.read_bytes())
     return f"{__version__}+{digest.hexdigest()[:16]}"

@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from textwash.errors import Rejected
+from textwash.reasons import Rejected
 
 # Content kinds of an item: what the pipeline does with its bytes.
 TEXT = "text"

@@ -18,7 +18,7 @@ from collections.abc import Sequence
 import numpy as np
 import pyarrow as pa
 
-from textwash.lines import WORD
+from textwash.model.page import WORD
 
 NUM_PERM = 128
 SHINGLE_WORDS = 5

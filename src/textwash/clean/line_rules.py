@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from textwash.clean_lines import is_menu_item
-from textwash.lines import Line, Page
-from textwash.rules import BreakRule, RuleSet
+from textwash.clean.line_classes import is_menu_item
+from textwash.model.page import Line, Page
+from textwash.clean.ruleset import BreakRule, RuleSet
 
 # A line of at least this many words counts as prose for the end rules' "article has begun" test.
 PROSE_WORDS = 10
