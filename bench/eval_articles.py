@@ -11,7 +11,8 @@ import datetime as dt
 import pathlib
 import time
 
-from textwash.document import Settings, process_batch
+from textwash.config import Settings
+from textwash.document import process_batch
 from textwash.dataset.store import write_parquet_atomic
 
 

@@ -34,7 +34,8 @@ from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
 from textwash.inputs.formats import input_file
-from textwash.document import Settings, process_batch
+from textwash.config import Settings
+from textwash.document import process_batch
 from textwash.inputs.discover import discover
 from textwash.model.schema import DOCUMENT_SCHEMA, REJECT_SCHEMA, to_table
 

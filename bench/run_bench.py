@@ -34,7 +34,6 @@ import sys
 import threading
 import time
 from collections import defaultdict
-from contextlib import contextmanager
 from dataclasses import asdict
 from pathlib import Path
 
@@ -49,18 +48,6 @@ BIN = Path(sys.executable).parent
 MB = 1e6
 # Documents for the per-batch cost: that many batches of one against one batch of them.
 BATCH_COST_DOCS = 200
-# Names of what textwash.document calls, grouped into the steps the table reports.
-STEP_OF = {
-    "read_items": "read", "decode": "decode", "repair": "repair", "extract": "extract",
-    "Page": "clean: line model", "unwrap": "clean: unwrap", "apply_line_rules": "clean: rules",
-    "apply_end_rules": "clean: end rules", "learn": "clean: site templates", "document_digest": "clean: site templates",
-    "site_of": "clean: site templates", "apply_site_templates": "clean: site templates",
-    "classify": "clean: line classes", "stoplist": "clean: line classes",
-    "split_line": "clean: segment", "page_segments": "clean: model features", "predict_pages": "clean: model",
-    "apply_model": "clean: model", "segment_model": "clean: model",
-    "extract_metadata": "metadata", "merge_metadata": "metadata", "detect_language": "language", "page_language": "language",
-    "build_document": "record", "build_reject": "record", "sha256_hex": "record",
-}
 _FLOW_SECONDS = re.compile(r" in ([0-9.]+) s\b")
 
 
@@ -188,77 +175,24 @@ def trafilatura_alone(files: list[Path]) -> float:
     return cpu_clock() - started
 
 
-class StepTimer:
-    """Times every textwash function that textwash.document calls, each call's own time only
-    (time spent in a nested timed call is charged to the nested one)."""
-
-    def __init__(self):
-        self.seconds = defaultdict(float)
-        self._stack: list[float] = []
-
-    def wrap(self, name, function):
-        @functools.wraps(function)
-        def timed(*args, **kwargs):
-            self._stack.append(0.0)
-            started = cpu_clock()
-            try:
-                return function(*args, **kwargs)
-            finally:
-                elapsed = cpu_clock() - started
-                nested = self._stack.pop()
-                self.seconds[name] += elapsed - nested
-                if self._stack:
-                    self._stack[-1] += elapsed
-        return timed
-
-    @contextmanager
-    def patched(self, module):
-        originals = {}
-        for name, value in vars(module).items():
-            if (callable(value) and not isinstance(value, type) and getattr(value, "__module__", "").startswith("textwash.")
-                    and value.__module__ != module.__name__):
-                originals[name] = value
-        if isinstance(getattr(module, "Page", None), type):
-            originals["Page"] = module.Page  # building the line model is part of cleaning
-        for name, value in originals.items():
-            if name == "Page":
-                page_cls = value
-                timed_from_text = self.wrap("Page", page_cls.from_text.__func__)
-                module.Page = type("Page", (page_cls,), {
-                    "from_text": classmethod(lambda cls, text, *args: timed_from_text(page_cls, text, *args))})
-            else:
-                setattr(module, name, self.wrap(name, value))
-        try:
-            yield
-        finally:
-            for name, value in originals.items():
-                setattr(module, name, value)
-
-    @contextmanager
-    def patched_function(self, module, name: str, step: str):
-        """Time `module.name` as `step`, for a function a pipeline step calls from its own module."""
-        original = getattr(module, name)
-        setattr(module, name, self.wrap(step, original))
-        try:
-            yield
-        finally:
-            setattr(module, name, original)
+# The batch's own steps outside the cleaning layers (textwash.document); the layers show as "clean: NAME".
+STEP_NAMES = ("read", "decode", "extract", "repair", "learn templates", "record")
 
 
 def time_steps(root: Path, files: list[Path], batch_size: int, work: Path) -> dict[str, float]:
-    """Seconds per step for processing `files` in-process through textwash.pipeline.process_batch
-    (HTML extracted in this process, so its time is counted), MinHash signatures and duplicate
-    flagging, writing the rows with the record schemas, and the HTML report of what was written."""
+    """CPU seconds per step for processing `files` in-process through textwash.document.process_batch
+    (HTML extracted in this process, so its time is counted; the steps and cleaning layers as the
+    batch times them), MinHash signatures and duplicate flagging, writing the rows with the record
+    schemas, and the HTML report of what was written."""
     from textwash import document as pipeline
+    from textwash.config import Settings
     from textwash.dataset import dedup
-    from textwash.inputs import extract
     from textwash.report.render import write_report
     from textwash.model.schema import DOCUMENT_SCHEMA, REJECT_SCHEMA
 
-    timer = StepTimer()
     sources = [p.relative_to(root).as_posix() for p in files]
     processed_at = dt.datetime.now(dt.timezone.utc)
-    settings = pipeline.Settings(extract_timeout=None)
+    settings = Settings(extract_timeout=None)
     # Once-per-process costs (rules, the language model) belong to start-up, not to the steps.
     pipeline.process_batch(root, sources[:20], processed_at, settings)
     out = work / "steps-out"
@@ -266,28 +200,27 @@ def time_steps(root: Path, files: list[Path], batch_size: int, work: Path) -> di
     index = dedup.DedupIndex()
     seconds = defaultdict(float)
     total_started = cpu_clock()
-    with timer.patched(pipeline), timer.patched_function(extract, "extract_page", "extract"):
-        for batch_no, start in enumerate(range(0, len(sources), batch_size)):
-            result = pipeline.process_batch(root, sources[start:start + batch_size], processed_at, settings)
-            started = cpu_clock()
-            signatures = dedup.signatures_by_doc_id(dedup.signature_table(result.documents))
-            dedup.flag_duplicates(result.documents, index, signatures)
-            seconds["dedup"] += cpu_clock() - started
-            started = cpu_clock()
-            for rows, schema, kind in ((result.documents, DOCUMENT_SCHEMA, "documents"),
-                                       (result.rejects, REJECT_SCHEMA, "rejects")):
-                (out / kind).mkdir(parents=True, exist_ok=True)
-                pq.write_table(pa.Table.from_pylist(rows, schema=schema), out / kind / f"part-{batch_no:05d}.parquet",
-                               compression="zstd")
-            seconds["write"] += cpu_clock() - started
+    for batch_no, start in enumerate(range(0, len(sources), batch_size)):
+        result = pipeline.process_batch(root, sources[start:start + batch_size], processed_at, settings)
+        for step, spent in result.times.seconds.items():
+            seconds[step if step in STEP_NAMES else f"clean: {step}"] += spent
+        started = cpu_clock()
+        signatures = dedup.signatures_by_doc_id(dedup.signature_table(result.documents))
+        dedup.flag_duplicates(result.documents, index, signatures)
+        seconds["dedup"] += cpu_clock() - started
+        started = cpu_clock()
+        for rows, schema, kind in ((result.documents, DOCUMENT_SCHEMA, "documents"),
+                                   (result.rejects, REJECT_SCHEMA, "rejects")):
+            (out / kind).mkdir(parents=True, exist_ok=True)
+            pq.write_table(pa.Table.from_pylist(rows, schema=schema), out / kind / f"part-{batch_no:05d}.parquet",
+                           compression="zstd")
+        seconds["write"] += cpu_clock() - started
     started = cpu_clock()
     write_report(out, work / "steps-report")
     seconds["report"] = cpu_clock() - started
     total = cpu_clock() - total_started
     shutil.rmtree(out, ignore_errors=True)
     shutil.rmtree(work / "steps-report", ignore_errors=True)
-    for name, spent in timer.seconds.items():
-        seconds[STEP_OF.get(name, name)] += spent
     seconds["other (batch loop, glue)"] = total - sum(seconds.values())
     return dict(seconds)
 
@@ -297,8 +230,10 @@ def batch_cost(files: list[Path], root: Path, work: Path, env: dict) -> dict:
     in this process (stage_batch: textwash's own per-batch work, its staged files) and through
     `textwash run` (that and Prefect's task run with its server's work). Many small batches over the
     same few documents: the difference is all per-batch cost, not the noise of two long runs."""
-    from textwash.document import Settings, process_batch
-    from textwash.run.commit import new_run_id, stage_batch
+    from textwash.config import Settings
+    from textwash.document import process_batch
+    from textwash.run.plan import new_run_id
+    from textwash.run.stage import stage_batch
     from textwash.dataset.store import Dataset
 
     sources = [p.relative_to(root).as_posix() for p in files]

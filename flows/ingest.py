@@ -1,13 +1,13 @@
 """The ingest flow: raw location in, Parquet dataset out, in batch tasks.
 
-Deployment entrypoint: flows/ingest.py:ingest. All the work happens in textwash.run.commit; this
-module only plans the run, runs each batch of new or changed inputs as one task, and commits.
+Deployment entrypoint: flows/ingest.py:ingest. The run is textwash.run.driver's `run_dataset`,
+the same plan → stage → commit that the CLI's tests run; this module only runs each batch as a
+task and turns the run's progress and figures into Prefect artifacts.
 """
 from __future__ import annotations
 
 import datetime as dt
 import os
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -25,21 +25,13 @@ from prefect.futures import as_completed  # noqa: E402
 from prefect.task_runners import ProcessPoolTaskRunner  # noqa: E402
 from prefect.tasks import exponential_backoff  # noqa: E402
 
-from textwash.dataset import remote as storage  # noqa: E402
-
 from textwash.clean.templates import TemplateState  # noqa: E402
-from textwash.dataset.dedup import DEFAULT_THRESHOLD  # noqa: E402
-from textwash.inputs.extract import DEFAULT_TIMEOUT_SECONDS  # noqa: E402
-from textwash.document import DEFAULT_MAX_HTML_DEPTH, DEFAULT_MAX_LINE_CHARS, DEFAULT_MAX_RATIO, Settings  # noqa: E402
-from textwash.inputs.discover import DEFAULT_MAX_BYTES  # noqa: E402
-from textwash.report.render import write_report  # noqa: E402
-from textwash.run.commit import (  # noqa: E402
-    DEFAULT_BATCH_SIZE, DEFAULT_MAX_ROWS_PER_FILE, PROCESSED_DATE, RunOptions, RunPlan, commit_run,
-    plan_run, save_templates, stage_batch,
-)
-from textwash.inputs.selection import Selection  # noqa: E402
-from textwash.stats import run_stats  # noqa: E402
+from textwash.config import RunOptions, Settings  # noqa: E402
 from textwash.dataset.store import Dataset  # noqa: E402
+from textwash.inputs.selection import Selection  # noqa: E402
+from textwash.run.driver import RunHooks, run_dataset  # noqa: E402
+from textwash.run.plan import RunPlan  # noqa: E402
+from textwash.run.stage import stage_batch  # noqa: E402
 
 # Seconds before the first retry of a batch after an I/O error; doubled for each next one.
 RETRY_BACKOFF_SECONDS = 2
@@ -82,98 +74,70 @@ def process_and_stage(out: str, run_id: str, raw: str, processed_at: dt.datetime
 
 
 @flow(name="textwash-ingest")
-def ingest(raw: str = "raw", out: str = "processed", batch_size: int = DEFAULT_BATCH_SIZE,
-           max_bytes: int = DEFAULT_MAX_BYTES, rules: str | None = None, reprocess: bool = False,
-           drop_duplicates: bool = False, near_duplicate_threshold: float = DEFAULT_THRESHOLD,
-           partition_by: str = PROCESSED_DATE, max_rows_per_file: int = DEFAULT_MAX_ROWS_PER_FILE,
-           extract_timeout: float | None = DEFAULT_TIMEOUT_SECONDS, workers: int = 1,
-           max_ratio: float = DEFAULT_MAX_RATIO, max_line_chars: int = DEFAULT_MAX_LINE_CHARS,
-           max_html_depth: int = DEFAULT_MAX_HTML_DEPTH, strip_nul: bool = False,
-           selection: Selection | None = None, commit_every: int | None = None) -> dict:
+def ingest(raw: str = "raw", out: str = "processed", settings: Settings = Settings(),
+           options: RunOptions = RunOptions(), workers: int = 1, selection: Selection | None = None) -> dict:
     """Clean the new and changed inputs under `raw` into the Parquet dataset at `out` (folders,
     or URLs such as s3://bucket/prefix: see textwash.dataset.remote).
 
-    `workers` sets how many batches run at once; run `with_workers(workers)` to give them processes.
-    A backfill passes `selection` (which inputs) and `commit_every` (inputs per committed version).
+    `settings` and `options` are textwash.config's (a deployment sets their fields as objects:
+    `settings: {max_bytes: 1000000}`). `workers` sets how many batches run at once; run
+    `with_workers(workers)` to give them processes. A backfill passes `selection` (which inputs).
     """
     if workers < 1:
         raise ValueError("workers must be at least 1")
     logger = get_run_logger()
-    started = time.perf_counter()
-    settings = Settings(max_bytes=max_bytes, rules_path=rules, extract_timeout=extract_timeout, max_ratio=max_ratio,
-                        max_line_chars=max_line_chars, max_html_depth=max_html_depth, strip_nul=strip_nul)
-    options = RunOptions(reprocess=reprocess, drop_duplicates=drop_duplicates,
-                         near_duplicate_threshold=near_duplicate_threshold, partition_by=partition_by,
-                         max_rows_per_file=max_rows_per_file)
-    with storage.open_locations(raw, out) as (raw_dir, dataset):
-        plan = plan_run(raw_dir, dataset, options, selection.apply if selection else None)
-        parts = plan.parts(commit_every)
-        batch_count = sum(len(part.batches(batch_size)) for part in parts)
-        logger.info("run %s: %d inputs under %s, %d new or changed, in %d batches and %d commits",
-                    plan.run_id, plan.inputs, raw, len(plan.todo), batch_count, len(parts))
+    progress = {"batches": 0, "done": 0}
+
+    def planned(plan: RunPlan, batch_count: int) -> None:
         _tell_planned(len(plan.todo))
-        progress = create_progress_artifact(0.0 if batch_count else 100.0, key="textwash-progress",
-                                            description=f"Batches done of {batch_count} ({raw} → {out})")
-        summary = {"run_id": plan.run_id, "inputs": plan.inputs, "processed": len(plan.todo),
-                   "unchanged": plan.inputs - len(plan.todo), "documents": 0, "rejects": 0, "duplicates": 0,
-                   "replaced": 0, "reflagged": 0, "files_written": 0, "committed": False, "commits": 0}
-        done = 0
-        committed_runs = set()
-        for part in parts:
-            learned = TemplateState()
-            for batch_templates in _run_batches(part, part.batches(batch_size), str(dataset.out), str(raw_dir),
-                                                settings, workers):
-                learned.merge(batch_templates)
-                done += 1
-                update_progress_artifact(progress, 100.0 * done / batch_count)
-            part_summary = commit_run(dataset, part, options)
-            if part_summary["committed"]:
-                save_templates(dataset, learned)
-                committed_runs.add(part.run_id)
-                summary["committed"] = True
-                summary["commits"] += 1
-                for key in ("documents", "rejects", "duplicates", "replaced", "reflagged", "files_written"):
-                    summary[key] += part_summary[key]
-                if storage.is_remote(out):
-                    storage.publish(dataset, out)
-        if summary["committed"]:
-            _publish_report(dataset.out, logger)
-        figures = run_stats(dataset, committed_runs, raw_dir, plan.todo)
-    summary["batches"] = batch_count
-    summary["seconds"] = round(time.perf_counter() - started, 3)
-    summary["output"] = out if storage.is_remote(out) else str(Path(out).resolve())
-    _publish_counts(summary, figures)
-    logger.info("run %s done: %d processed, %d documents (%d duplicates), %d rejects in %.1f s", plan.run_id,
+        progress["batches"] = batch_count
+        progress["id"] = create_progress_artifact(0.0 if batch_count else 100.0, key="textwash-progress",
+                                                  description=f"Batches done of {batch_count} ({raw} → {out})")
+
+    def batch_done(documents: int, rejects: int) -> None:
+        _tell_listeners(documents, rejects)
+        progress["done"] += 1
+        update_progress_artifact(progress["id"], 100.0 * progress["done"] / progress["batches"])
+
+    def report_written(index: Path) -> None:
+        create_link_artifact(link=index.as_uri(), link_text="Run report (HTML)", key="textwash-report",
+                             description=f"Overview and every document's cuts: open {index}")
+
+    summary = run_dataset(raw, out, settings, options, selection, run_batches=_batches_as_tasks(workers),
+                          hooks=RunHooks(planned, batch_done, report_written))
+    _publish_counts(summary)
+    logger.info("run %s done: %d processed, %d documents (%d duplicates), %d rejects in %.1f s", summary["run_id"],
                 summary["processed"], summary["documents"], summary["duplicates"], summary["rejects"],
                 summary["seconds"])
     return summary
 
 
-def _run_batches(plan: RunPlan, batches: list[list[str]], out: str, raw: str, settings: Settings,
-                 workers: int) -> Iterator[TemplateState]:
-    """Run `batches` of `plan` as tasks, at most two per worker in flight (memory stays flat
-    however many inputs there are); yields each finished batch's site-template counts."""
-    window = 2 * workers
-    pending = iter(enumerate(batches))
-    in_flight = set()
-    while True:
-        for batch_no, batch in pending:
-            in_flight.add(process_and_stage.submit(out, plan.run_id, raw, plan.processed_at, batch_no, batch,
-                                                   settings))
-            if len(in_flight) >= window:
-                break
-        if not in_flight:
-            return
-        future = next(as_completed(in_flight))
-        in_flight.remove(future)
-        batch_documents, batch_rejects, batch_templates = future.result()
-        _tell_listeners(batch_documents, batch_rejects)
-        yield batch_templates
+def _batches_as_tasks(workers: int):
+    """A batch runner (textwash.run.driver.BatchRunner) that runs each batch as a task, at most
+    two per worker in flight (memory stays flat however many inputs there are)."""
+    def run_batches(plan: RunPlan, batches: list[list[str]], dataset: Dataset, raw: Path,
+                    settings: Settings) -> Iterator[tuple[int, int, TemplateState]]:
+        window = 2 * workers
+        pending = iter(enumerate(batches))
+        in_flight = set()
+        while True:
+            for batch_no, batch in pending:
+                in_flight.add(process_and_stage.submit(str(dataset.out), plan.run_id, str(raw), plan.processed_at,
+                                                       batch_no, batch, settings))
+                if len(in_flight) >= window:
+                    break
+            if not in_flight:
+                return
+            future = next(as_completed(in_flight))
+            in_flight.remove(future)
+            yield future.result()
+    return run_batches
 
 
-def _publish_counts(summary: dict, figures: dict) -> None:
+def _publish_counts(summary: dict) -> None:
     """The run's figures as artifacts of its flow run: a table of counts, then the top removal
     reasons and where the output is."""
+    figures = summary["figures"]
     create_table_artifact(key="textwash-counts", description="What this run did", table=[
         {"inputs": summary["inputs"], "processed": summary["processed"], "documents": summary["documents"],
          "rejects": summary["rejects"], "duplicates": summary["duplicates"], "bytes_in": figures["bytes_in"],
@@ -183,16 +147,6 @@ def _publish_counts(summary: dict, figures: dict) -> None:
         f"## textwash run {summary['run_id']}\n\n"
         f"Output: `{summary['output']}` (versions committed: {summary['commits']})\n\n"
         f"| removal reason | spans |\n| --- | --- |\n{reasons}\n"))
-
-
-def _publish_report(out: Path, logger) -> None:
-    """Write the HTML run report beside the dataset and link it from the flow run's artifacts."""
-    try:
-        report = write_report(out).resolve()
-        create_link_artifact(link=report.as_uri(), link_text="Run report (HTML)", key="textwash-report",
-                             description=f"Overview and every document's cuts: open {report}")
-    except Exception:
-        logger.exception("run report not written; the run's data is committed all the same")
 
 
 # The --dask-address that starts a Dask cluster on this machine for the run instead of joining one.

@@ -5,12 +5,12 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from textwash.run.commit import run_pipeline
+from textwash.run.driver import run_dataset
 
 _folder = Path(tempfile.mkdtemp(prefix="textwash-warmup-"))
 try:
     (_folder / "raw").mkdir()
     (_folder / "raw" / "a.txt").write_text("A short paragraph of plain English text to warm up the pipeline.\n" * 3)
-    run_pipeline(_folder / "raw", _folder / "out")
+    run_dataset(_folder / "raw", _folder / "out")
 finally:
     shutil.rmtree(_folder)

@@ -11,7 +11,8 @@ from typer.testing import CliRunner
 from textwash.cli import app
 from textwash.dataset.ledger import load_ledger
 from textwash.inputs.discover import discover
-from textwash.run.commit import RunOptions, plan_run
+from textwash.config import RunOptions
+from textwash.run.plan import plan_run
 from textwash.inputs.selection import MTIME, Selection, read_list_file
 from textwash.dataset.store import LEDGER_FILE, STAGING, Dataset
 
@@ -113,7 +114,7 @@ def test_interrupted_backfill_keeps_its_commits_and_the_rerun_does_the_rest(pref
 
     monkeypatch.setattr(ingest_module, "stage_batch", dies_in_the_third_part)
     with pytest.raises(RuntimeError, match="machine lost"):
-        ingest_module.ingest(raw=str(raw), out=str(out), batch_size=1, commit_every=2)
+        ingest_module.ingest(raw=str(raw), out=str(out), options=RunOptions(batch_size=1, commit_every=2))
     monkeypatch.setattr(ingest_module, "stage_batch", real)
     # The part's other batch may have started beside the failing one; nothing ran twice (only I/O
     # errors are retried).
@@ -121,7 +122,7 @@ def test_interrupted_backfill_keeps_its_commits_and_the_rerun_does_the_rest(pref
     ledger = load_ledger(Dataset(out).committed_file(LEDGER_FILE))
     done = sorted(ledger)
     assert done == sorted(source for (source,) in calls[:4])
-    summary = ingest_module.ingest(raw=str(raw), out=str(out), batch_size=1, commit_every=2)
+    summary = ingest_module.ingest(raw=str(raw), out=str(out), options=RunOptions(batch_size=1, commit_every=2))
     assert (summary["inputs"], summary["processed"], summary["unchanged"]) == (6, 2, 4)
     assert sorted(load_ledger(Dataset(out).committed_file(LEDGER_FILE))) == discover(raw)
     assert not (out / STAGING).exists()
@@ -144,7 +145,7 @@ def test_batches_retry_io_errors_with_backoff(prefect_harness, dated_raw, tmp_pa
         return real(*args, **kwargs)
 
     monkeypatch.setattr(ingest_module, "stage_batch", flaky_share)
-    summary = ingest_module.ingest(raw=str(raw), out=str(tmp_path / "out"), batch_size=3)
+    summary = ingest_module.ingest(raw=str(raw), out=str(tmp_path / "out"), options=RunOptions(batch_size=3))
     assert sorted(calls) == [0, 0, 1]
     assert summary["documents"] == 7 and summary["rejects"] == 0
 
@@ -158,7 +159,7 @@ def test_run_publishes_progress_counts_and_summary_artifacts(prefect_harness, da
 
     raw = dated_raw
     out = tmp_path / "out"
-    state = ingest_module.ingest(raw=str(raw), out=str(out), batch_size=2, return_state=True)
+    state = ingest_module.ingest(raw=str(raw), out=str(out), options=RunOptions(batch_size=2), return_state=True)
     summary = state.result()
     with get_client(sync_client=True) as client:
         artifacts = client.read_artifacts(artifact_filter=ArtifactFilter(
@@ -207,7 +208,7 @@ def test_backfill_killed_after_two_commits_resumes_from_the_ledger(prefect_harne
     done = load_ledger(Dataset(out).committed_file(LEDGER_FILE))
     assert 2 <= len(done) < total
 
-    summary = ingest_module.ingest(raw=str(raw), out=str(out), batch_size=1, commit_every=1)
+    summary = ingest_module.ingest(raw=str(raw), out=str(out), options=RunOptions(batch_size=1, commit_every=1))
     assert (summary["processed"], summary["unchanged"]) == (total - len(done), len(done))
     assert sorted(load_ledger(Dataset(out).committed_file(LEDGER_FILE))) == discover(raw)
     records = [source for kind in ("documents", "rejects")

@@ -1,6 +1,7 @@
 import pytest
 
-from textwash.clean.line_rules import apply_end_rules, apply_line_rules
+from textwash.clean.end_rules import apply_end_rules
+from textwash.clean.line_rules import apply_line_rules
 from textwash.model.page import Page
 from textwash.clean.ruleset import load_rules, parse_rules
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from textwash.clean.line_rules import apply_line_rules
 from textwash.clean.line_classes import LineClass, classify, stoplist
-from textwash.clean.model import MODEL_FAMILY
+from textwash.reasons import MODEL_FAMILY
 from textwash.model.page import Line, Page
 from textwash.document import clean_text
 from textwash.clean.ruleset import load_rules

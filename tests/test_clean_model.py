@@ -3,17 +3,16 @@ cuts and why, and how sure it says it is."""
 from __future__ import annotations
 
 import datetime as dt
-import doctest
 
 import numpy as np
 import pytest
 
 from test_clean_layers import PROSE, reasons
-from textwash.clean import model as clean_model
 from textwash.clean.model import FEATURES, apply_model, article_states, page_segments, segment_model
 from textwash.clean.line_classes import classify
 from textwash.model.page import Page
-from textwash.document import Settings, clean_text, process_batch
+from textwash.config import Settings
+from textwash.document import clean_text, process_batch
 from textwash.clean.ruleset import load_rules
 
 RULES = load_rules()
@@ -30,9 +29,6 @@ def kept(text: str) -> list[str]:
     page, _ = clean_text(text, RULES)
     return [line.text for line in page.kept()]
 
-
-def test_doctests():
-    assert doctest.testmod(clean_model).failed == 0
 
 
 def test_the_model_file_matches_the_features_and_judges_a_batch_in_one_call():

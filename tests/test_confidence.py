@@ -4,7 +4,6 @@ confidence is set on the page here: the model that sets it in a run is another l
 from __future__ import annotations
 
 import datetime as dt
-import doctest
 from pathlib import Path
 
 import lxml.html
@@ -13,14 +12,12 @@ import pyarrow.parquet as pq
 import pytest
 from typer.testing import CliRunner
 
-from textwash import stats
-from textwash.model import schema
 from textwash.cli import app
 from textwash.model.page import Page
-from textwash.clean.metadata import Metadata
+from textwash.model.metadata import Metadata
 from textwash.model.record import build_document
 from textwash.report.render import page_of, write_report
-from textwash.run.commit import run_pipeline
+from textwash.run.driver import run_dataset
 from textwash.model.schema import SCHEMA_VERSION
 from textwash.stats import dataset_stats
 from textwash.dataset.store import write_parquet_atomic
@@ -53,13 +50,9 @@ def judged_dataset(tmp_path, judged_pages) -> Path:
     """A dataset of one low-confidence document, one confident and one no layer judged."""
     write_raw(tmp_path / "raw", JUDGED)
     judged_pages.update(JUDGED)
-    run_pipeline(tmp_path / "raw", tmp_path / "out")
+    run_dataset(tmp_path / "raw", tmp_path / "out")
     return tmp_path / "out"
 
-
-def test_the_helpers_examples_hold():
-    assert doctest.testmod(schema).failed == 0
-    assert doctest.testmod(stats).failed == 0
 
 
 def test_a_record_carries_its_pages_confidence_rounded():

@@ -18,9 +18,14 @@ from typer.testing import CliRunner
 
 from textwash.cli import app
 from textwash.dataset.compact import compact_dataset
-from textwash.document import Settings, process_batch
+from textwash.config import Settings
+from textwash.document import process_batch
 from textwash.report.render import summarize
-from textwash.run.commit import RunOptions, commit_run, plan_run, run_pipeline, stage_batch
+from textwash.config import RunOptions
+from textwash.run.commit import commit_run
+from textwash.run.driver import run_dataset
+from textwash.run.plan import plan_run
+from textwash.run.stage import stage_batch
 from textwash.model.schema import DOCUMENT_SCHEMA, SCHEMA_VERSION
 from textwash.stats import dataset_stats
 from textwash.dataset.store import CURRENT, STAGING, Dataset, LayoutError, write_parquet_atomic
@@ -34,7 +39,7 @@ TEASERS = "\n".join([
 
 
 def run(raw: Path, out: Path, **options) -> dict:
-    return run_pipeline(raw, out, Settings(), RunOptions(**options), batch_size=2)
+    return run_dataset(raw, out, Settings(), RunOptions(batch_size=2, **options))
 
 
 def rows(out: Path, kind: str = "documents") -> list[dict]:

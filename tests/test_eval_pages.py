@@ -8,7 +8,9 @@ from pathlib import Path
 import pytest
 
 from shingles import precision_recall_f1, scaled_counts
-from textwash.document import LAYERS, Settings, process_batch
+from textwash.clean import LAYER_NAMES as LAYERS
+from textwash.config import Settings
+from textwash.document import process_batch
 
 PAGES = Path(__file__).parent / "data" / "eval_pages"
 NOW = dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc)

@@ -24,14 +24,14 @@ import pyarrow.parquet as pq
 import pytest
 
 from textwash.dataset.compact import compact_dataset
-from textwash.document import Settings
-from textwash.run.commit import RunOptions, run_pipeline
+from textwash.config import Settings
+from textwash.config import RunOptions
+from textwash.run.driver import run_dataset
 from textwash.dataset.store import CURRENT, DEDUP_FILE, LEDGER_FILE, STAGING, VERSIONS
 
 KILLS = 50
 # Small batches and files: many staged and committed files, so kills land between many steps.
-OPTIONS = RunOptions(max_rows_per_file=3)
-BATCH_SIZE = 2
+OPTIONS = RunOptions(max_rows_per_file=3, batch_size=2)
 
 
 def _sha(path: Path) -> str:
@@ -131,7 +131,7 @@ def test_sigkill_at_random_moments_then_rerun_keeps_every_input_exactly_once(tmp
 
     def start() -> multiprocessing.Process:
         # The target and arguments come from textwash alone: the child imports nothing more.
-        process = context.Process(target=run_pipeline, args=(raw, out, Settings(), OPTIONS, BATCH_SIZE))
+        process = context.Process(target=run_dataset, args=(raw, out, Settings(), OPTIONS))
         process.start()
         return process
 
@@ -171,11 +171,11 @@ def test_sigkill_at_random_moments_then_rerun_keeps_every_input_exactly_once(tmp
 def test_sigkill_during_compaction_never_changes_what_readers_see(tmp_path, raw, sample_paths, context):
     out = tmp_path / "out"
     rng = random.Random(7)
-    run_pipeline(raw, out, Settings(), OPTIONS, BATCH_SIZE)
+    run_dataset(raw, out, Settings(), OPTIONS)
     kills, delay = 0, 0.1
     for round_no in range(1, 21):
         _change(raw, rng, sample_paths, round_no)
-        run_pipeline(raw, out, Settings(), OPTIONS, BATCH_SIZE)  # more small files
+        run_dataset(raw, out, Settings(), OPTIONS)  # more small files
         before = _visible(out)
         compaction = context.Process(target=compact_dataset, args=(out, 50))
         compaction.start()

@@ -9,8 +9,9 @@ from conftest import DATA
 from shingles import precision_recall_f1
 from textwash.inputs.extract import ExtractTimeout, HtmlExtractor, PageMetadata, extract_page, merge_metadata, too_deep
 from textwash.inputs.formats import parse_timestamp
-from textwash.clean.metadata import Metadata
-from textwash.document import Settings, process_batch
+from textwash.model.metadata import Metadata
+from textwash.config import Settings
+from textwash.document import process_batch
 
 NOW = dt.datetime(2026, 1, 2, 3, 4, 5, tzinfo=dt.timezone.utc)
 AUDI = DATA / "html" / "3cb22bfabed8de715c0813a7bb5052363c96bd71ccce3bb2dfb3ab9d1d7a9bbc.html.gz"

@@ -12,7 +12,8 @@ from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
 from conftest import DATA, fold
-from textwash.document import Settings, process_batch
+from textwash.config import Settings
+from textwash.document import process_batch
 from textwash.inputs.discover import discover
 
 NOW = dt.datetime(2026, 1, 2, 3, 4, 5, tzinfo=dt.timezone.utc)

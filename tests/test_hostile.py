@@ -28,9 +28,11 @@ from conftest import DATA
 from textwash.cli import app
 from textwash.inputs.formats import read_items
 from textwash.dataset.ledger import load_ledger
-from textwash.document import Settings, process_batch
+from textwash.config import Settings
+from textwash.document import process_batch
 from textwash.inputs.discover import discover
-from textwash.run.commit import RunOptions, run_pipeline
+from textwash.config import RunOptions
+from textwash.run.driver import run_dataset
 from textwash.dataset.store import LEDGER_FILE, STAGING, VERSIONS, Dataset
 
 NOW = dt.datetime(2026, 1, 2, tzinfo=dt.timezone.utc)
@@ -110,7 +112,7 @@ def test_lone_surrogates_are_rejects_and_the_run_commits(tmp_path):
     (raw / "dump.jsonl").write_text("\n".join(lines), encoding="utf-8")  # json.dumps writes \ud800 escapes
     (raw / "page.txt").write_text(ARTICLE, encoding="utf-8")
     (raw / "page.json").write_text('{"title": "\\ud83d"}', encoding="utf-8")
-    summary = run_pipeline(raw, tmp_path / "out", FAST)
+    summary = run_dataset(raw, tmp_path / "out", FAST)
     assert summary["committed"] and summary["documents"] == 1
     rejects = {row["source"]: row for row in Dataset(tmp_path / "out").read("rejects").to_pylist()}
     assert rejects["dump.jsonl#2"]["reason"] == "lone-surrogate" and "'text'" in rejects["dump.jsonl#2"]["detail"]
@@ -124,7 +126,7 @@ def test_files_without_documents_and_names_that_are_not_utf8_are_rejects_and_the
     (raw / "empty.jsonl").write_bytes(b"")
     (raw / "blank.jsonl.gz").write_bytes(gzip.compress(b"\n\n"))
     (raw / os.fsdecode(b"caf\xe9.txt")).write_text(ARTICLE, encoding="utf-8")
-    summary = run_pipeline(raw, tmp_path / "out", FAST)
+    summary = run_dataset(raw, tmp_path / "out", FAST)
     assert summary["committed"]
     rejects = {row["source"]: row["reason"] for row in Dataset(tmp_path / "out").read("rejects").to_pylist()}
     assert rejects == {"empty.jsonl": "empty", "blank.jsonl.gz": "empty", "caf\\xe9.txt": "bad-name"}
@@ -180,7 +182,7 @@ def test_outputs_stay_under_the_output_root_whatever_the_documents_say(tmp_path)
              for index, title in enumerate(titles)]
     (raw / "dump.jsonl").write_text("\n".join(lines), encoding="utf-8")
     before = snapshot(tmp_path)
-    summary = run_pipeline(raw, out, FAST, RunOptions(partition_by="title"))
+    summary = run_dataset(raw, out, FAST, RunOptions(partition_by="title"))
     assert summary["committed"] and summary["documents"] == len(titles)
     created = snapshot(tmp_path) - before
     assert created and all(Path(p).is_relative_to(out) for p in created)
@@ -227,8 +229,8 @@ def test_nothing_in_a_document_is_fetched_or_run(tmp_path, monkeypatch):
 # --- two runs at once ---------------------------------------------------------------------------
 
 RUN = "import sys; from pathlib import Path; from textwash.document import Settings; " \
-      "from textwash.run.commit import run_pipeline; " \
-      "print(run_pipeline(Path(sys.argv[1]), Path(sys.argv[2]), Settings(extract_timeout=None))['processed'])"
+      "from textwash.run.driver import run_dataset; " \
+      "print(run_dataset(Path(sys.argv[1]), Path(sys.argv[2]), Settings(extract_timeout=None))['processed'])"
 
 
 def test_two_runs_at_once_wait_their_turn_and_leave_one_consistent_dataset(tmp_path, sample_paths):
@@ -285,7 +287,7 @@ def second_run(tmp_path, sample_paths):
     raw.mkdir()
     for path in sample_paths[:2]:
         shutil.copy(path, raw / path.name)
-    run_pipeline(raw, out, FAST)
+    run_dataset(raw, out, FAST)
     shutil.copytree(out, tmp_path / "backup", symlinks=True)
     (raw / "new.txt").write_text(ARTICLE.replace("the", "a"), encoding="utf-8")
     edited = raw / sample_paths[0].name
@@ -328,7 +330,7 @@ def test_a_disk_fault_at_any_write_fails_the_run_and_leaves_the_dataset_as_it_wa
     before = dataset_state(out)
     with monkeypatch.context() as patch:
         writes = intercept(patch, module, name)
-        run_pipeline(raw, out, FAST)
+        run_dataset(raw, out, FAST)
     after = dataset_content(out)
     assert after != dataset_content(backup) and len(writes) >= 1
     for fail_at in range(1, len(writes) + 1):
@@ -336,17 +338,19 @@ def test_a_disk_fault_at_any_write_fails_the_run_and_leaves_the_dataset_as_it_wa
         with monkeypatch.context() as patch:
             intercept(patch, module, name, fail_at, error)
             try:
-                run_pipeline(raw, out, FAST)
+                run_dataset(raw, out, FAST)
             except OSError as exc:
                 assert exc.errno == error and os.strerror(error) in str(exc)
                 assert dataset_state(out) == before, f"write {fail_at} of {name}"
                 assert not (out / STAGING).exists() and len(list((out / VERSIONS).iterdir())) == 1
             else:
-                # Only the site-template cache is written after the commit; losing it is logged.
-                assert Path(writes[fail_at - 1][-1]).name == "site-templates.json"
+                # Only the site-template cache and the report are written after the commit; losing
+                # them is logged.
+                written = Path(writes[fail_at - 1][-1])
+                assert written.name == "site-templates.json" or (out / "report") in written.parents
                 assert dataset_content(out) == after
                 continue
-        summary = run_pipeline(raw, out, FAST)  # the rerun completes the run
+        summary = run_dataset(raw, out, FAST)  # the rerun completes the run
         assert summary["committed"] and dataset_content(out) == after
 
 
@@ -376,11 +380,11 @@ def test_a_disk_that_really_fills_up_mid_run(second_run, small_disk):
             pass
     os.truncate(filler, filler.stat().st_size - 48 * 1024)  # room for some of the run's files, not all
     with pytest.raises(OSError) as failure:
-        run_pipeline(raw, out, FAST)
+        run_dataset(raw, out, FAST)
     assert failure.value.errno == errno.ENOSPC
     assert dataset_state(out) == before and not (out / STAGING).exists()
     filler.unlink()
-    summary = run_pipeline(raw, out, FAST)
+    summary = run_dataset(raw, out, FAST)
     assert summary["committed"] and "new.txt" in Dataset(out).read("documents", ["source"])["source"].to_pylist()
 
 

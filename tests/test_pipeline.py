@@ -111,7 +111,7 @@ def test_bad_inputs_become_rejects_and_the_rest_runs(tmp_path, sample_paths):
     (tmp_path / "large.txt").write_bytes(b"word " * 1000)
     names = ["good.txt", "empty.txt", "blank.txt", "image.txt", "broken-utf16.txt", "chrome-only.txt",
              "large.txt", "vanished.txt"]
-    from textwash.document import Settings
+    from textwash.config import Settings
 
     result = process_batch(tmp_path, names, NOW, Settings(max_bytes=4000))
     assert [row["source"] for row in result.documents] == ["good.txt"]

@@ -18,12 +18,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import DATA, SAMPLES
-from textwash.clean.model import MODEL_FAMILY
+from textwash.reasons import MODEL_FAMILY
 from textwash.inputs.decode import DecodeError, decode
 from textwash.reasons import Rejected
 from textwash.inputs.extract import HtmlExtractor
 from textwash.inputs.formats import HTML, InputItem
-from textwash.document import Settings, clean_text, prepare, process_prepared
+from textwash.config import Settings
+from textwash.document import clean_text, prepare, process_prepared
 from textwash.inputs.repair import repair
 from textwash.clean.ruleset import load_rules
 

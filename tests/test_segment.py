@@ -2,12 +2,10 @@
 back exactly, and no piece unbounded."""
 from __future__ import annotations
 
-import doctest
 
 from hypothesis import given
 from hypothesis import strategies as st
 
-import textwash.clean.segment as segment
 from textwash.clean.segment import MAX_PIECE, MIN_CHARS, split_line
 
 MENU = "Home News Sport Business Travel Culture Weather Share Tweet Email"
@@ -44,9 +42,6 @@ FOOTER = "About Us Contact Privacy Policy Terms of Use Cookie Settings"
 def stripped(text: str) -> list[str]:
     return [piece.strip() for piece in split_line(text)]
 
-
-def test_doctest():
-    assert doctest.testmod(segment).failed == 0
 
 
 def test_one_line_dump_splits_at_menu_runs_and_sentence_ends():

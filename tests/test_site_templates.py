@@ -6,9 +6,11 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 
-from textwash.clean.templates import REASON, TemplateState, learn, line_key, load_state, save_state, site_of
-from textwash.document import Settings, process_batch
-from textwash.run.commit import run_pipeline
+from textwash.reasons import TEMPLATE as REASON
+from textwash.clean.templates import TemplateState, learn, line_key, load_state, save_state, site_of
+from textwash.config import Settings
+from textwash.document import process_batch
+from textwash.run.driver import run_dataset
 
 NOW = dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc)
 TEMPLATE = "Get the Daily Brief every morning at 7 with all the news of the valley"
@@ -73,7 +75,7 @@ def test_each_run_reads_the_counts_the_run_before_it_saved(tmp_path):
         raw = tmp_path / f"raw-{run}"
         (raw / "valley-news").mkdir(parents=True)
         (raw / source).write_bytes((tmp_path / "raw" / source).read_bytes())
-        run_pipeline(raw, tmp_path / "out")
+        run_dataset(raw, tmp_path / "out")
         saved = load_state(tmp_path / "out" / "site-templates.json").sites["valley-news"]
         assert saved.documents == run + 1
     texts = [row["text"] for row in pq.read_table(tmp_path / "out" / "documents").to_pylist()]

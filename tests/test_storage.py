@@ -5,6 +5,7 @@ import socket
 import pyarrow.dataset as ds
 import pytest
 
+from textwash.config import RunOptions
 from textwash.dataset import remote as storage
 
 pytestmark = pytest.mark.flow
@@ -52,7 +53,7 @@ def test_s3_raw_and_output_across_machines_and_a_crash_before_the_pointer(prefec
     raw, out = f"s3://{BUCKET}/raw", f"s3://{BUCKET}/processed"
     s3.put(f"{dated_raw}/", raw.removeprefix("s3://"), recursive=True)
     monkeypatch.setenv(storage.CACHE_ENV, str(tmp_path / "machine-a"))
-    first = ingest(raw=raw, out=out, batch_size=2)
+    first = ingest(raw=raw, out=out, options=RunOptions(batch_size=2))
     assert (first["processed"], first["documents"], first["output"]) == (6, 7, out)
     assert storage.remote_version(out) == "00000001"
     first_documents = documents(s3, out)
@@ -69,13 +70,13 @@ def test_s3_raw_and_output_across_machines_and_a_crash_before_the_pointer(prefec
     real_point_at = storage._point_at
     monkeypatch.setattr(storage, "_point_at", pointer_lost)
     with pytest.raises(OSError, match="connection reset"):
-        ingest(raw=raw, out=out, batch_size=2)
+        ingest(raw=raw, out=out, options=RunOptions(batch_size=2))
     assert storage.remote_version(out) == "00000001"  # readers still see version 1 whole
     assert documents(s3, out) == first_documents
     assert s3.exists(f"{out}/_versions/00000002".removeprefix("s3://"))  # the cut-short upload
 
     monkeypatch.setattr(storage, "_point_at", real_point_at)
-    second = ingest(raw=raw, out=out, batch_size=2)
+    second = ingest(raw=raw, out=out, options=RunOptions(batch_size=2))
     assert (second["inputs"], second["processed"], second["documents"]) == (7, 1, 1)
     assert storage.remote_version(out) == "00000002"
     assert documents(s3, out) == sorted(first_documents + ["late.txt"])
@@ -84,7 +85,7 @@ def test_s3_raw_and_output_across_machines_and_a_crash_before_the_pointer(prefec
     # Back on the first machine: its copy is behind, so it pulls version 2 and does only what is new.
     monkeypatch.setenv(storage.CACHE_ENV, str(tmp_path / "machine-a"))
     s3.pipe_file(f"{raw}/later.txt".removeprefix("s3://"), b"Later still.\n\n" + b"Another paragraph of its own here.\n" * 5)
-    third = ingest(raw=raw, out=out, batch_size=2)
+    third = ingest(raw=raw, out=out, options=RunOptions(batch_size=2))
     assert (third["processed"], third["documents"]) == (1, 1)
     assert documents(s3, out) == sorted(first_documents + ["late.txt", "later.txt"])
     # The version before the current one stays for readers; older ones go.

@@ -38,9 +38,10 @@ sys.path.insert(0, str(ROOT / "tests"))  # the benchmark's measure, as the tests
 from shingles import precision_recall_f1, scaled_counts  # noqa: E402
 
 from textwash.clean import model as clean_model  # noqa: E402
-from textwash.clean.model import FEATURES, apply_model  # noqa: E402
+from textwash.clean.model import FEATURES, SegmentModelLayer, Segments, apply_model  # noqa: E402
 from textwash.model.page import Page  # noqa: E402
-from textwash.document import Draft, check_layers, draft_clean  # noqa: E402
+from textwash.clean import check_layers, run_layers  # noqa: E402
+from textwash.clean.layer import PageState  # noqa: E402
 from textwash.inputs.repair import repair  # noqa: E402
 from textwash.clean.ruleset import load_rules  # noqa: E402
 
@@ -148,6 +149,23 @@ def segment_labels(draft: Draft, truth: str) -> tuple[np.ndarray, np.ndarray]:
     labels = (shares(matched) >= ARTICLE_SHARE).astype(float)
     weights = np.array([(end - start) / max(len(tokens), 1) for start, end in bounds])
     return labels, weights
+
+
+@dataclass
+class Draft:
+    """A page after the layers before the model, with its segments' features."""
+    page: Page
+    segments: Segments
+
+
+def draft_clean(text: str, rules, layers_off: frozenset[str]) -> Draft:
+    """`text` through the layers before the model (those in `layers_off` skipped), and the
+    features the model would read."""
+    state = PageState(text, rules, layers_off=layers_off | {SegmentModelLayer.name})
+    run_layers([state])
+    if state.failure is not None:
+        raise state.failure
+    return Draft(state.page, SegmentModelLayer.segments(state))
 
 
 def draft_examples(rows: list[dict], layers_off: frozenset[str]) -> list[Example]:

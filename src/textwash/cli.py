@@ -1,9 +1,12 @@
 """The `textwash` command: run the ingest flow, and read, compact and count what it wrote."""
 from __future__ import annotations
 
+import dataclasses
+import functools
 import inspect
 import os
 import textwrap
+import typing
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -11,64 +14,90 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from textwash.dataset.dedup import DEFAULT_THRESHOLD
-from textwash.inputs.extract import DEFAULT_TIMEOUT_SECONDS
-from textwash.document import DEFAULT_MAX_HTML_DEPTH, DEFAULT_MAX_LINE_CHARS, DEFAULT_MAX_RATIO
-from textwash.inputs.discover import DEFAULT_MAX_BYTES
-from textwash.run.commit import DEFAULT_BATCH_SIZE, DEFAULT_MAX_ROWS_PER_FILE, PROCESSED_DATE
-from textwash.model.schema import LOW_CONFIDENCE, confidence_label, is_low_confidence
+from textwash.clean import check_layers
+from textwash.config import DEFAULT_MAX_ROWS_PER_FILE, RunOptions, Settings, spec_of
 from textwash.inputs.selection import FETCHED_AT
+from textwash.model.schema import LOW_CONFIDENCE, confidence_label, is_low_confidence
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
 console = Console()
 
-
-# Options that `run` and `backfill` share.
+Raw = Annotated[str, typer.Argument(help="Folder of raw inputs, or a URL such as s3://bucket/raw.")]
 Out = Annotated[str, typer.Option("--out", "-o", help="Output folder (documents/ and rejects/), or a URL such as s3://bucket/prefix.")]
-BatchSize = Annotated[int, typer.Option(min=1, help="Documents per Prefect task.")]
-MaxBytes = Annotated[int, typer.Option(min=1, help="Documents larger than this (after decompression) become rejects.")]
-ExtractTimeout = Annotated[float, typer.Option(min=0, help="Seconds one HTML page may take to extract before it becomes a reject (0: no cap).")]
-Rules = Annotated[Optional[Path], typer.Option(help="A boilerplate rules file instead of the packaged one.")]
-Reprocess = Annotated[bool, typer.Option("--reprocess", help="Process every input, not only new or changed ones.")]
-DropDuplicates = Annotated[bool, typer.Option("--drop-duplicates", help="Keep duplicates out of documents (they become rejects with reason 'duplicate').")]
-NearDuplicateThreshold = Annotated[float, typer.Option(min=0.01, max=1.0, help="Estimated Jaccard similarity of word shingles from which a document is a near-duplicate.")]
-PartitionBy = Annotated[str, typer.Option(help=f"Hive partition key: {PROCESSED_DATE} or a document column.")]
-MaxRowsPerFile = Annotated[int, typer.Option(min=1, help="Rows per Parquet file at most.")]
 Workers = Annotated[int, typer.Option(min=1, help="Worker processes for the batches (1: in this process); with --dask-address, the cluster's workers (two batches each in flight).")]
 DaskAddress = Annotated[Optional[str], typer.Option(help="Run the batches on the Dask cluster at this scheduler address (tcp://host:8786); 'local' starts a cluster of --workers processes on this machine for the run.")]
-MaxRatio = Annotated[float, typer.Option(min=1, help="Decompressed bytes per compressed byte at most; past it a gzip file is a 'compression-ratio' reject.")]
-MaxLineChars = Annotated[int, typer.Option(min=1, help="A document with a longer line is a 'line-too-long' reject.")]
-MaxHtmlDepth = Annotated[int, typer.Option(min=1, help="An HTML page nesting elements deeper is an 'html-too-deep' reject.")]
-StripNul = Annotated[bool, typer.Option("--strip-nul", help="Strip NUL characters (a recorded cut) instead of rejecting the document ('nul-bytes').")]
+
+
+def _cli_parameter(field: dataclasses.Field, hint, default) -> inspect.Parameter:
+    """The command-line option of a config field (see textwash.config.OptionSpec)."""
+    spec = spec_of(field)
+    flag = spec.flag or "--" + field.name.replace("_", "-")
+    optional = type(None) in typing.get_args(hint)  # X | None
+    base = next(arg for arg in typing.get_args(hint) if arg is not type(None)) if optional else hint
+    if typing.get_origin(base) is frozenset:
+        kind, default = Optional[list[str]], None
+    elif spec.none_as_zero:
+        kind, default = base, default or 0
+    elif optional:
+        kind = Optional[base]
+    else:
+        kind = hint
+    bounds = {key: value for key, value in (("min", spec.min), ("max", spec.max)) if value is not None}
+    option = typer.Option(flag, help=spec.help, **bounds)
+    return inspect.Parameter(field.name, inspect.Parameter.KEYWORD_ONLY, annotation=Annotated[kind, option],
+                             default=default)
+
+
+def _from_cli(field: dataclasses.Field, value):
+    if spec_of(field).none_as_zero:
+        return value or None
+    if isinstance(field.default, frozenset):
+        return frozenset(value or ())
+    return value
+
+
+def with_config_options(**defaults):
+    """Give a command one option per field of Settings and RunOptions (textwash.config, the one
+    spec), with `defaults` in place of the spec's; the command receives them as `settings` and
+    `options`."""
+    def decorate(command):
+        own = [p for p in inspect.signature(command, eval_str=True).parameters.values() if p.name not in ("settings", "options")]
+        fields = {cls: dataclasses.fields(cls) for cls in (Settings, RunOptions)}
+        added = [_cli_parameter(field, typing.get_type_hints(cls)[field.name], defaults.get(field.name, field.default))
+                 for cls, cls_fields in fields.items() for field in cls_fields]
+
+        @functools.wraps(command)
+        def wrapper(**values):
+            try:
+                settings, options = (cls(**{field.name: _from_cli(field, values.pop(field.name)) for field in cls_fields})
+                                     for cls, cls_fields in fields.items())
+                check_layers(settings.layers_off)
+            except ValueError as exc:
+                raise typer.BadParameter(str(exc)) from None
+            return command(**values, settings=settings, options=options)
+
+        wrapper.__signature__ = inspect.Signature(own + added)
+        wrapper.__annotations__ = {p.name: p.annotation for p in own + added}
+        return wrapper
+    return decorate
 
 
 @app.command()
-def run(
-    raw: Annotated[str, typer.Argument(help="Folder of raw inputs, or a URL such as s3://bucket/raw.")] = "raw",
-    out: Out = "processed",
-    batch_size: BatchSize = DEFAULT_BATCH_SIZE,
-    max_bytes: MaxBytes = DEFAULT_MAX_BYTES,
-    extract_timeout: ExtractTimeout = DEFAULT_TIMEOUT_SECONDS,
-    rules: Rules = None,
-    reprocess: Reprocess = False,
-    drop_duplicates: DropDuplicates = False,
-    near_duplicate_threshold: NearDuplicateThreshold = DEFAULT_THRESHOLD,
-    partition_by: PartitionBy = PROCESSED_DATE,
-    max_rows_per_file: MaxRowsPerFile = DEFAULT_MAX_ROWS_PER_FILE,
-    workers: Workers = 1,
-    dask_address: DaskAddress = None,
-    max_ratio: MaxRatio = DEFAULT_MAX_RATIO,
-    max_line_chars: MaxLineChars = DEFAULT_MAX_LINE_CHARS,
-    max_html_depth: MaxHtmlDepth = DEFAULT_MAX_HTML_DEPTH,
-    strip_nul: StripNul = False,
-) -> None:
+@with_config_options()
+def run(raw: Raw = "raw", out: Out = "processed", workers: Workers = 1, dask_address: DaskAddress = None, *,
+        settings: Settings, options: RunOptions) -> None:
     """Clean the new and changed inputs under RAW into the Parquet dataset at --out, as a Prefect flow run."""
-    _run_flow(**locals())  # each option is a flow parameter or picks the task runner
+    _run_flow(raw, out, workers, dask_address, settings, options)
+
+
+# A backfill is long: a version committed every this many inputs keeps what an interruption would lose.
+BACKFILL_COMMIT_EVERY = 5000
 
 
 @app.command()
+@with_config_options(commit_every=BACKFILL_COMMIT_EVERY)
 def backfill(
-    raw: Annotated[str, typer.Argument(help="Folder of raw inputs, or a URL such as s3://bucket/raw.")] = "raw",
+    raw: Raw = "raw",
     out: Out = "processed",
     since: Annotated[Optional[str], typer.Option(help="Only inputs dated at or after this (YYYY-MM-DD or ISO 8601; UTC unless a zone is given).")] = None,
     until: Annotated[Optional[str], typer.Option(help="Only inputs dated before this.")] = None,
@@ -76,22 +105,11 @@ def backfill(
     glob: Annotated[Optional[str], typer.Option(help="Only inputs whose path under RAW matches this pattern ('*' crosses folders).")] = None,
     list_file: Annotated[Optional[Path], typer.Option("--list", help="Only the inputs named in this file, one path under RAW a line.")] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Print the inputs that would run and how, and run nothing.")] = False,
-    commit_every: Annotated[int, typer.Option(min=1, help="Inputs per committed version: an interrupted backfill keeps what it committed, and a rerun does the rest.")] = 5000,
-    batch_size: BatchSize = DEFAULT_BATCH_SIZE,
-    max_bytes: MaxBytes = DEFAULT_MAX_BYTES,
-    extract_timeout: ExtractTimeout = DEFAULT_TIMEOUT_SECONDS,
-    rules: Rules = None,
-    reprocess: Reprocess = False,
-    drop_duplicates: DropDuplicates = False,
-    near_duplicate_threshold: NearDuplicateThreshold = DEFAULT_THRESHOLD,
-    partition_by: PartitionBy = PROCESSED_DATE,
-    max_rows_per_file: MaxRowsPerFile = DEFAULT_MAX_ROWS_PER_FILE,
     workers: Workers = 1,
     dask_address: DaskAddress = None,
-    max_ratio: MaxRatio = DEFAULT_MAX_RATIO,
-    max_line_chars: MaxLineChars = DEFAULT_MAX_LINE_CHARS,
-    max_html_depth: MaxHtmlDepth = DEFAULT_MAX_HTML_DEPTH,
-    strip_nul: StripNul = False,
+    *,
+    settings: Settings,
+    options: RunOptions,
 ) -> None:
     """Run the ingest flow over a chosen part of RAW: a date range, a glob, a list of inputs."""
     from textwash.inputs.formats import parse_timestamp
@@ -100,34 +118,33 @@ def backfill(
     try:
         selection = Selection(since=parse_timestamp(since) if since else None,
                               until=parse_timestamp(until) if until else None, by=by, glob=glob,
-                              names=read_list_file(list_file) if list_file else None, max_bytes=max_bytes)
+                              names=read_list_file(list_file) if list_file else None, max_bytes=settings.max_bytes)
     except (ValueError, OSError) as exc:
         raise typer.BadParameter(f"{exc} (dates: YYYY-MM-DD or ISO 8601; --by: {' or '.join(DATE_FIELDS)})") from None
     if dry_run:
-        _print_backfill_plan(raw, out, selection, reprocess, batch_size, commit_every)
+        _print_backfill_plan(raw, out, selection, options)
         return
-    run_options = {name: value for name, value in locals().items() if name in inspect.signature(run).parameters}
-    _run_flow(selection=selection, commit_every=commit_every, **run_options)
+    _run_flow(raw, out, workers, dask_address, settings, options, selection)
 
 
-def _print_backfill_plan(raw: str, out: str, selection, reprocess: bool, batch_size: int, commit_every: int) -> None:
+def _print_backfill_plan(raw: str, out: str, selection, options: RunOptions) -> None:
     """What a backfill would run: each input it would process, one a line, then the counts."""
-    from textwash.dataset import remote as storage
-    from textwash.run.commit import RunOptions, plan_run
+    from textwash.dataset import remote
+    from textwash.run.plan import plan_run
 
     _require_raw(raw)
-    with storage.open_locations(raw, out, read_only=True) as (raw_dir, dataset):
+    with remote.open_locations(raw, out, read_only=True) as (raw_dir, dataset):
         try:
-            plan = plan_run(raw_dir, dataset, RunOptions(reprocess=reprocess), selection.apply)
+            plan = plan_run(raw_dir, dataset, options, selection.apply)
         except ValueError as exc:
             raise typer.BadParameter(str(exc), param_hint="--list") from None
     for source in plan.todo:
         print(source)
-    parts = plan.parts(commit_every)
+    parts = plan.parts(options.commit_every)
     console.print(f"dry run: {plan.inputs} inputs selected under {raw}: {len(plan.todo)} would run, "
                   f"{plan.inputs - len(plan.todo)} unchanged; "
-                  f"{sum(len(part.batches(batch_size)) for part in parts)} batches, {len(parts) if plan.todo else 0} "
-                  f"commits into {out}", highlight=False)
+                  f"{sum(len(part.batches(options.batch_size)) for part in parts)} batches, "
+                  f"{len(parts) if plan.todo else 0} commits into {out}", highlight=False)
 
 
 def _require_raw(raw: str) -> None:
@@ -137,11 +154,10 @@ def _require_raw(raw: str) -> None:
         raise typer.BadParameter(f"{raw} is not a folder", param_hint="RAW")
 
 
-def _run_flow(raw: str, out: str, workers: int, dask_address: str | None, rules: Path | None,
-              extract_timeout: float, **parameters) -> None:
+def _run_flow(raw: str, out: str, workers: int, dask_address: str | None, settings: Settings, options: RunOptions,
+              selection=None) -> None:
     """Run the ingest flow with a progress bar, and print what it did."""
     _require_raw(raw)
-    parameters.update(rules=str(rules) if rules else None, extract_timeout=extract_timeout or None)
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
     from textwash_flows import ingest as ingest_module  # Prefect loads only for the commands that run it
 
@@ -164,7 +180,8 @@ def _run_flow(raw: str, out: str, workers: int, dask_address: str | None, rules:
         ingest_module.plan_listeners.append(planned)
         ingest_module.batch_listeners.append(advance)
         try:
-            summary = ingest_module.with_workers(workers, dask_address)(raw=raw, out=out, workers=workers, **parameters)
+            summary = ingest_module.with_workers(workers, dask_address)(raw=raw, out=out, settings=settings, options=options,
+                                                                        workers=workers, selection=selection)
         except OSError as exc:  # a full disk, an unwritable folder: the commit never happened
             console.print(f"[red]run failed:[/] {exc}. {out} is as it was before this run; rerun to complete it.")
             raise typer.Exit(1) from None

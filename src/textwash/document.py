@@ -1,9 +1,8 @@
-"""The per-document path (decode → [extract HTML] → repair → clean → metadata → record) and its
-batch form.
+"""One document, or a batch of them: read → decode → [extract HTML] → repair → clean → record.
 
-Plain functions over plain data: the Prefect flow and the CLI only call `process_batch`. Every
-input ends as exactly one document row or one reject row; an unexpected error in one document
-becomes that document's reject, never the batch's failure.
+Plain functions over plain data: the run's batches (run/stage.py) and the tests call
+`process_batch`. Every input ends as exactly one document row or one reject row; an unexpected
+error in one document becomes that document's reject, never the batch's failure.
 """
 from __future__ import annotations
 
@@ -14,55 +13,24 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
-
-from textwash.clean.line_rules import apply_end_rules, apply_line_rules
-from textwash.clean.line_classes import LineClass, classify
-from textwash.clean.model import Segments, apply_model, page_segments, predict_pages, segment_model
-from textwash.clean.templates import TemplateState, apply_site_templates, document_digest, learn, site_of
-from textwash.inputs.decode import Decoded, decode
-from textwash.reasons import Rejected
-from textwash.inputs.extract import (  # noqa: F401  (the default limits are re-exported for the shells)
-    DEFAULT_MAX_HTML_DEPTH,
-    DEFAULT_TIMEOUT_SECONDS,
-    ExtractFailed,
-    ExtractTimeout,
-    HtmlExtractor,
-    PageMetadata,
-    merge_metadata,
-    too_deep,
-)
-from textwash.inputs.formats import DEFAULT_MAX_RATIO, HTML, TEXT, BadItem, InputItem, read_items
-from textwash.inputs.language import page_language
-from textwash.model.page import WORD, Page
-from textwash.clean.metadata import DESCRIPTION, Metadata, extract_metadata
-from textwash.inputs.discover import DEFAULT_MAX_BYTES
-from textwash.model.record import build_document, build_reject, sha256_hex
-from textwash.inputs.repair import Repaired, repair
+from textwash import reasons
+from textwash.clean import HTML_LAYERS_OFF, check_layers, run_layers
+from textwash.clean.layer import PageState
 from textwash.clean.ruleset import RuleSet, load_rules
-from textwash.clean.segment import MIN_CHARS as MIN_SPLIT_CHARS, split_line
-from textwash.clean.unwrap import unwrap
+from textwash.clean.segment import split_line
+from textwash.clean.templates import TemplateState, document_digest, learn, site_of
+from textwash.config import Settings
+from textwash.inputs.decode import Decoded, decode
+from textwash.inputs.extract import ExtractFailed, ExtractTimeout, HtmlExtractor, PageMetadata, merge_metadata, too_deep
+from textwash.inputs.formats import HTML, TEXT, BadItem, InputItem, read_items
+from textwash.inputs.repair import Repaired, repair
+from textwash.model.metadata import Metadata
+from textwash.model.page import WORD, Page
+from textwash.model.record import build_document, build_reject, sha256_hex
+from textwash.reasons import DESCRIPTION, NUL_REASON, TITLE, Rejected
+from textwash.timing import StepTimes
 
 log = logging.getLogger(__name__)
-
-
-# A line longer than a long article: no prose paragraph is this long, a dump of data may be.
-DEFAULT_MAX_LINE_CHARS = 100_000
-NUL_REASON = "NUL characters"
-
-
-@dataclass(frozen=True)
-class Settings:
-    max_bytes: int = DEFAULT_MAX_BYTES  # per document, after decompression
-    rules_path: str | None = None  # None: the packaged rules
-    # Wall-time cap on extracting one HTML page; None or 0 runs extraction in process, uncapped.
-    extract_timeout: float | None = DEFAULT_TIMEOUT_SECONDS
-    layers_off: frozenset[str] = frozenset()  # cleaning layers to skip (see LAYERS)
-    # Limits on hostile input (README, "Limits and safety"); each breach is a reject naming it.
-    max_ratio: float = DEFAULT_MAX_RATIO  # decompressed bytes per compressed byte (gzip bombs)
-    max_line_chars: int = DEFAULT_MAX_LINE_CHARS  # one line of text (after extraction and repair)
-    max_html_depth: int = DEFAULT_MAX_HTML_DEPTH  # element nesting of an HTML page
-    strip_nul: bool = False  # NUL characters: reject the document, or strip them (a recorded cut)
 
 
 @dataclass
@@ -70,74 +38,7 @@ class BatchResult:
     documents: list[dict] = field(default_factory=list)
     rejects: list[dict] = field(default_factory=list)
     templates: TemplateState = field(default_factory=TemplateState)  # the batch's line counts per site
-
-
-# The cleaning layers, in the order they run; any of them can be turned off for an ablation.
-LAYERS = ("unwrap", "segment", "rules", "metadata", "templates", "end-rules", "model")
-
-
-# trafilatura has already cut the page down to its article: the layers that look for the article
-# inside a whole-page dump only cost recall there.
-HTML_LAYERS_OFF = frozenset({"model"})
-
-
-def check_layers(layers_off: frozenset[str]) -> None:
-    unknown = layers_off - set(LAYERS)
-    if unknown:
-        raise ValueError(f"unknown cleaning layers: {sorted(unknown)}; known: {LAYERS}")
-
-
-@dataclass
-class Draft:
-    """A page after the layers that need no model, with its segments' features for the model
-    (None when the model layer is off)."""
-    page: Page
-    meta: Metadata
-    segments: Segments | None
-
-
-def draft_clean(text: str, rules: RuleSet, layers_off: frozenset[str] = frozenset(),
-                template_keys: frozenset[int] = frozenset()) -> Draft:
-    """The layers before the model: unwrap, segment, line rules, metadata, the site's template
-    lines, end-of-article rules; then the features of every segment. The page's language (in the
-    metadata) picks the stopwords."""
-    check_layers(layers_off)
-    if "unwrap" not in layers_off:
-        text = unwrap(text)
-    page = Page.from_text(text, None if "segment" in layers_off else split_line, MIN_SPLIT_CHARS)
-    if "rules" not in layers_off:
-        apply_line_rules(page, rules)
-    meta = extract_metadata(page) if "metadata" not in layers_off else Metadata()
-    if "templates" not in layers_off:
-        apply_site_templates(page, template_keys)
-    language = page_language(page.lines)
-    meta = dataclasses.replace(meta, language=language)
-    classes = classify(page, language)
-    if "end-rules" not in layers_off:
-        apply_end_rules(page, rules, is_prose=lambda line: classes.get(line.number) is LineClass.GOOD)
-    segments = page_segments(page, language, classes, rules.break_rules) if "model" not in layers_off else None
-    return Draft(page, meta, segments)
-
-
-def finish_clean(draft: Draft, probabilities: np.ndarray | None) -> tuple[Page, Metadata]:
-    """The model's cuts, from its `probabilities` for the draft's segments."""
-    if draft.segments is not None and probabilities is not None:
-        apply_model(draft.page, draft.segments, probabilities, segment_model().switch_cost)
-    return draft.page, draft.meta
-
-
-def predict_drafts(drafts: list[Draft]) -> list[np.ndarray | None]:
-    """The model's probabilities for every draft's segments, judged together for the batch."""
-    judged = [draft.segments.features for draft in drafts if draft.segments is not None]
-    probabilities = iter(predict_pages(judged) if judged else [])
-    return [next(probabilities) if draft.segments is not None else None for draft in drafts]
-
-
-def clean_text(text: str, rules: RuleSet, layers_off: frozenset[str] = frozenset(),
-               template_keys: frozenset[int] = frozenset()) -> tuple[Page, Metadata]:
-    """Clean repaired text: every layer, for one document (batches predict once for all)."""
-    draft = draft_clean(text, rules, layers_off, template_keys)
-    return finish_clean(draft, predict_drafts([draft])[0])
+    times: StepTimes = field(default_factory=StepTimes)  # CPU seconds per step (bench's table)
 
 
 @dataclass
@@ -150,65 +51,98 @@ class Prepared:
     nul_stripped: int = 0  # NUL characters taken out (Settings.strip_nul)
 
 
-def prepare(item: InputItem, extractor: HtmlExtractor, settings: Settings = Settings()) -> Prepared:
+def prepare(item: InputItem, extractor: HtmlExtractor, settings: Settings = Settings(),
+            times: StepTimes | None = None) -> Prepared:
     """Decode `item`, extract the main text of an HTML page, repair; raises Rejected when the item
     cannot become text or breaks one of the settings' limits. The scraper's title stands in for a
-    page title."""
-    decoded = decode(item.data)  # its DecodeError is a Rejected
+    page title. With `times`, the CPU time of decoding, extraction and repair is added there."""
+    times = times if times is not None else StepTimes()
+    with times.step("decode"):
+        decoded = decode(item.data)  # its DecodeError is a Rejected
     text, page_meta = decoded.text, PageMetadata(title=item.title)
     nul_count = text.count("\x00")
     if nul_count and not settings.strip_nul:
-        raise Rejected("nul-bytes", f"{nul_count} NUL characters, the first at character {text.index(chr(0))} "
+        raise Rejected(reasons.NUL_BYTES, f"{nul_count} NUL characters, the first at character {text.index(chr(0))} "
                                     "(text never holds them; --strip-nul removes them instead)")
     text = text.replace("\x00", "")
     if item.kind == HTML:
         if (deep_at := too_deep(text, settings.max_html_depth)) is not None:
-            raise Rejected("html-too-deep", f"elements nest more than {settings.max_html_depth} deep "
+            raise Rejected(reasons.HTML_TOO_DEEP, f"elements nest more than {settings.max_html_depth} deep "
                                             f"(at character {deep_at}; --max-html-depth)")
         try:
-            extraction = extractor.extract(text, item.url)
+            with times.step("extract"):
+                extraction = extractor.extract(text, item.url)
         except ExtractTimeout as exc:
-            raise Rejected("extract-timeout", str(exc)) from None
+            raise Rejected(reasons.EXTRACT_TIMEOUT, str(exc)) from None
         except ExtractFailed as exc:
-            raise Rejected("extract-failed", str(exc)) from None
+            raise Rejected(reasons.EXTRACT_FAILED, str(exc)) from None
         text, page_meta = extraction.text, extraction.meta
         page_meta.title = page_meta.title or item.title
         if not text.strip():
-            raise Rejected("no-article-text", "trafilatura found no main text on the page")
-    repaired = repair(text)
+            raise Rejected(reasons.NO_ARTICLE_TEXT, "trafilatura found no main text on the page")
+    with times.step("repair"):
+        repaired = repair(text)
     # The limit holds for segments: a one-line dump is split at its sentences and seams first.
     longest = max((len(piece) for line in repaired.text.split("\n") if len(line) > settings.max_line_chars
                    for piece in split_line(line)), default=0)
     if longest > settings.max_line_chars:
-        raise Rejected("line-too-long", f"a segment of {longest} characters, over the {settings.max_line_chars}-character "
+        raise Rejected(reasons.LINE_TOO_LONG, f"a segment of {longest} characters, over the {settings.max_line_chars}-character "
                                         "limit (--max-line-chars)")
     return Prepared(item, decoded, repaired, page_meta, nul_count)
 
 
-def draft_prepared(prepared: Prepared, rules: RuleSet, layers_off: frozenset[str] = frozenset(),
-                   template_keys: frozenset[int] = frozenset()) -> Draft:
-    """A prepared item through the layers before the model (HTML pages skip HTML_LAYERS_OFF)."""
+def page_state(prepared: Prepared, rules: RuleSet, layers_off: frozenset[str] = frozenset(),
+               template_keys: frozenset[int] = frozenset()) -> PageState:
+    """A prepared item ready for the cleaning layers (HTML pages skip HTML_LAYERS_OFF)."""
     if prepared.item.kind == HTML:
         layers_off = layers_off | HTML_LAYERS_OFF
-    return draft_clean(prepared.repaired.text, rules, layers_off, template_keys)
+    return PageState(prepared.repaired.text, rules, template_keys, layers_off)
+
+
+def clean_text(text: str, rules: RuleSet, layers_off: frozenset[str] = frozenset(),
+               template_keys: frozenset[int] = frozenset()) -> tuple[Page, Metadata]:
+    """Repaired text through every cleaning layer, as one page of a batch of one."""
+    check_layers(layers_off)
+    state = PageState(text, rules, template_keys, layers_off)
+    run_layers([state])
+    if state.failure is not None:
+        raise state.failure
+    return state.page, finished_metadata(state)
+
+
+def finished_metadata(state: PageState) -> Metadata:
+    """What the metadata layer read, with the language of the page the layers left."""
+    return dataclasses.replace(state.meta, language=state.language)
 
 
 def process_prepared(prepared: Prepared, processed_at: dt.datetime, rules: RuleSet,
                      layers_off: frozenset[str] = frozenset(), template_keys: frozenset[int] = frozenset()) -> dict:
     """The document row for one prepared item; raises Rejected when no article text is left."""
-    draft = draft_prepared(prepared, rules, layers_off, template_keys)
-    return document_row(prepared, draft, predict_drafts([draft])[0], processed_at)
+    check_layers(layers_off)
+    state = page_state(prepared, rules, layers_off, template_keys)
+    run_layers([state])
+    if state.failure is not None:
+        raise state.failure
+    return document_row(prepared, state, processed_at)
 
 
-def document_row(prepared: Prepared, draft: Draft, probabilities: np.ndarray | None, processed_at: dt.datetime) -> dict:
-    """The document row for a drafted item, given the model's probabilities for its segments;
-    raises Rejected when no article text is left.
+def process_bytes(source: str, data: bytes, processed_at: dt.datetime, rules: RuleSet,
+                  layers_off: frozenset[str] = frozenset(), template_keys: frozenset[int] = frozenset(),
+                  settings: Settings = Settings()) -> dict:
+    """The document row for text `data`; raises Rejected when the input cannot be a document."""
+    prepared = prepare(InputItem(source, data, TEXT, TEXT), HtmlExtractor(None), settings)
+    return process_prepared(prepared, processed_at, rules, layers_off, template_keys)
+
+
+def document_row(prepared: Prepared, state: PageState, processed_at: dt.datetime) -> dict:
+    """The document row for an item the cleaning layers are done with; raises Rejected when no
+    article text is left.
 
     HTML text takes the same clean steps as a text dump (they catch the related links and calls to
     action trafilatura leaves), and the page's own metadata wins over what the text reader finds.
     """
     item, page_meta = prepared.item, prepared.page_meta
-    page, meta = finish_clean(draft, probabilities)
+    page, meta = state.page, finished_metadata(state)
     if prepared.nul_stripped:
         page.cut_spans.append((1, "\x00" * prepared.nul_stripped, NUL_REASON))
     if item.kind == HTML:
@@ -217,9 +151,9 @@ def document_row(prepared: Prepared, draft: Draft, probabilities: np.ndarray | N
     text = page.text()
     if not text:
         removed = len(page.removed())
-        raise Rejected("no-article-text", f"all {removed} non-blank lines were removed as boilerplate or metadata")
+        raise Rejected(reasons.NO_ARTICLE_TEXT, f"all {removed} non-blank lines were removed as boilerplate or metadata")
     if not WORD.search(text):
-        raise Rejected("no-article-text", f"what is left holds no word: {text[:40]!r}")
+        raise Rejected(reasons.NO_ARTICLE_TEXT, f"what is left holds no word: {text[:40]!r}")
     return build_document(
         source=item.source,
         source_sha256=sha256_hex(item.data),
@@ -236,17 +170,8 @@ def document_row(prepared: Prepared, draft: Draft, probabilities: np.ndarray | N
     )
 
 
-def process_bytes(source: str, data: bytes, processed_at: dt.datetime, rules: RuleSet,
-                  layers_off: frozenset[str] = frozenset(), template_keys: frozenset[int] = frozenset(),
-                  settings: Settings = Settings()) -> dict:
-    """The document row for text `data`; raises Rejected when the input cannot be a document."""
-    prepared = prepare(InputItem(source, data, TEXT, TEXT), HtmlExtractor(None), settings)
-    return process_prepared(prepared, processed_at, rules, layers_off, template_keys)
-
-
 # Share of a line's words that must recur in the page title for the line to be that headline.
 HEADLINE_OVERLAP = 0.5
-_TEXT_TITLE = "metadata: title"
 
 
 def _restore_header_guesses(page: Page, meta: Metadata, page_meta: PageMetadata) -> Metadata:
@@ -259,7 +184,7 @@ def _restore_header_guesses(page: Page, meta: Metadata, page_meta: PageMetadata)
     for line in page.lines:
         if line.reason == DESCRIPTION:
             line.reason, meta = None, dataclasses.replace(meta, description=None)
-        elif line.reason == _TEXT_TITLE and not _is_headline(line.text, page_meta.title):
+        elif line.reason == TITLE and not _is_headline(line.text, page_meta.title):
             line.reason, meta = None, dataclasses.replace(meta, title=None)
     return meta
 
@@ -285,19 +210,22 @@ def process_batch(root: Path, sources: list[str], processed_at: dt.datetime, set
     ready: list[Prepared] = []
     with HtmlExtractor(settings.extract_timeout) as extractor:
         for source in sources:
-            for item in _items(root, source, settings):
+            with result.times.step("read"):
+                items = list(_items(root, source, settings))
+            for item in items:
                 if isinstance(item, BadItem):
                     result.rejects.append(_reject(item.source, item.reason, item.detail, item.data, processed_at))
                     continue
                 try:
-                    ready.append(prepare(item, extractor, settings))
+                    ready.append(prepare(item, extractor, settings, result.times))
                 except Exception as exc:  # one bad document must never stop the run
                     result.rejects.append(_reject(item.source, *_reject_reason(item.source, exc), item.data, processed_at))
-    sites = [site_of(p.item.source, p.item.url) for p in ready]
-    result.templates = learn(
-        ((site, document_digest(p.item.data), p.repaired.text.split("\n")) for site, p in zip(sites, ready)),
-        known=templates,
-    )
+    with result.times.step("learn templates"):
+        sites = [site_of(p.item.source, p.item.url) for p in ready]
+        result.templates = learn(
+            ((site, document_digest(p.item.data), p.repaired.text.split("\n")) for site, p in zip(sites, ready)),
+            known=templates,
+        )
     # Only the batch's own sites: the known state covers the whole dataset, and copying it all
     # for every batch would grow with the dataset.
     known = TemplateState()
@@ -306,23 +234,23 @@ def process_batch(root: Path, sources: list[str], processed_at: dt.datetime, set
     known.merge(result.templates)
     use_templates = "templates" not in settings.layers_off
     keys_of_site: dict[str, frozenset[int]] = {}  # a site's template lines, worked out once a batch
-    drafted: list[tuple[Prepared, Draft]] = []
+    states = []
     for site, prepared in zip(sites, ready):
-        try:
-            keys = frozenset()
-            if use_templates:
-                if site not in keys_of_site:
+        keys: frozenset[int] = frozenset()
+        if use_templates:
+            if site not in keys_of_site:
+                with result.times.step("learn templates"):
                     keys_of_site[site] = known.template_keys(site)
-                keys = keys_of_site[site]
-            drafted.append((prepared, draft_prepared(prepared, rules, settings.layers_off, keys)))
-        except Exception as exc:  # one bad document must never stop the run
-            source = prepared.item.source
-            result.rejects.append(_reject(source, *_reject_reason(source, exc), prepared.item.data, processed_at))
-    # The model judges the whole batch's segments in one call.
-    probabilities = predict_drafts([draft for _, draft in drafted])
-    for (prepared, draft), page_probabilities in zip(drafted, probabilities):
+            keys = keys_of_site[site]
+        states.append(page_state(prepared, rules, settings.layers_off, keys))
+    # Layer after layer over the whole batch: the segment model judges all its pages in one call.
+    run_layers(states, result.times)
+    for prepared, state in zip(ready, states):
         try:
-            result.documents.append(document_row(prepared, draft, page_probabilities, processed_at))
+            if state.failure is not None:
+                raise state.failure
+            with result.times.step("record"):
+                result.documents.append(document_row(prepared, state, processed_at))
         except Exception as exc:  # one bad document must never stop the run
             source = prepared.item.source
             result.rejects.append(_reject(source, *_reject_reason(source, exc), prepared.item.data, processed_at))
@@ -333,7 +261,7 @@ def _reject_reason(source: str, exc: Exception) -> tuple[str, str]:
     if isinstance(exc, Rejected):
         return exc.reason, exc.detail
     log.error("internal error on %s", source, exc_info=exc)
-    return "internal-error", f"{type(exc).__name__}: {exc}"
+    return reasons.INTERNAL_ERROR, f"{type(exc).__name__}: {exc}"
 
 
 def _items(root: Path, source: str, settings: Settings) -> Iterator[InputItem | BadItem]:
@@ -341,10 +269,10 @@ def _items(root: Path, source: str, settings: Settings) -> Iterator[InputItem | 
     try:
         yield from read_items(root, source, settings.max_bytes, settings.max_ratio)
     except OSError as exc:
-        yield BadItem(source, "unreadable", f"{type(exc).__name__}: {exc.strerror or exc}")
+        yield BadItem(source, reasons.UNREADABLE, f"{type(exc).__name__}: {exc.strerror or exc}")
     except Exception as exc:  # a reader bug must not lose the rest of the batch
         log.exception("internal error reading %s", source)
-        yield BadItem(source, "internal-error", f"{type(exc).__name__}: {exc}")
+        yield BadItem(source, reasons.INTERNAL_ERROR, f"{type(exc).__name__}: {exc}")
 
 
 def _reject(source: str, reason: str, detail: str, data: bytes | None, processed_at: dt.datetime) -> dict:

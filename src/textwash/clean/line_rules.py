@@ -1,21 +1,13 @@
-"""Clean: mark the page chrome in a Page as removed, each line with its reason.
-
-Two passes driven by the rules file: line rules remove lines that are chrome wherever they stand
-(share bars, calls to action, image names and credits, video stubs); end rules find the note that
-closes the article (republication, copyright, reporting credits) and remove it and all after it.
+"""The rules layer: cut the lines that a line rule of the rules file matches in full wherever they
+stand (share bars, calls to action, image names and credits, video stubs), and the headings of page
+furniture (break rules: "Most read", "Tags") with the short items under them.
 """
 from __future__ import annotations
 
-from collections.abc import Callable
-
+from textwash.clean.layer import Layer, PageState
 from textwash.clean.line_classes import is_menu_item
-from textwash.model.page import Line, Page
 from textwash.clean.ruleset import BreakRule, RuleSet
-
-# A line of at least this many words counts as prose for the end rules' "article has begun" test.
-PROSE_WORDS = 10
-# The reason of the lines after an end-of-article note (the model layer may take them back).
-AFTER_END = "after end of article"
+from textwash.model.page import Line, Page
 
 
 def apply_line_rules(page: Page, rules: RuleSet) -> None:
@@ -61,26 +53,9 @@ def matching_break(line: Line, break_rules: tuple[BreakRule, ...]) -> BreakRule 
     return None
 
 
-def is_long_line(line: Line) -> bool:
-    return line.words >= PROSE_WORDS
+class LineRulesLayer(Layer):
+    name = "rules"
+    family = None  # the rules file's own reasons
 
-
-def apply_end_rules(page: Page, rules: RuleSet, is_prose: Callable[[Line], bool] = is_long_line) -> None:
-    """Cut from the first end-of-article note to the end of the page.
-
-    A note counts only once enough prose (by `is_prose`) stands before it, so a notice at the top
-    of a page or among its headline lists cannot swallow the article. Lines an earlier step
-    already removed (a credit line read for its authors) still count as notes.
-    """
-    prose_before = 0
-    for index, line in enumerate(page.lines):
-        if not line.text:
-            continue
-        for rule in rules.end_rules:
-            if prose_before >= rule.min_lines_before and rule.pattern.fullmatch(line.text):
-                page.cut(line, rule.reason)
-                for later in page.lines[index + 1:]:
-                    page.cut(later, f"{AFTER_END} ({rule.reason})")
-                return
-        if line.kept and is_prose(line):
-            prose_before += 1
+    def apply(self, state: PageState) -> None:
+        apply_line_rules(state.page, state.rules)

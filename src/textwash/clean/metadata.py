@@ -9,9 +9,13 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass, field
 
+from textwash.model.metadata import Metadata
+from textwash.clean.layer import Layer, PageState
 from textwash.model.page import Line, Page
+from textwash.reasons import (
+    BEFORE_DATELINE, BYLINE, DATELINE, METADATA_FAMILY, DESCRIPTION, PUBLISHED, REPORTING_CREDIT, SECTION, TITLE,
+)
 
 # How many kept lines from the top may belong to the header zone.
 HEADER_SCAN = 15
@@ -79,20 +83,6 @@ _DATE_PREFIX = (
 # A scraped field label glued to the front of a line: "date 2018-01-10 The battle ...".
 _DATE_FIELD = re.compile(rf"{_DATE_PREFIX}(?P<date>\d{{4}}-\d{{1,2}}-\d{{1,2}}(?:[T ][\d:.]+Z?)?)\s*", re.IGNORECASE)
 _DATE_LINE_WORDS = 10
-# The reason of a line read as the standfirst (the segment model may keep it as the article's lead).
-DESCRIPTION = "metadata: description"
-
-
-@dataclass
-class Metadata:
-    title: str | None = None
-    description: str | None = None
-    authors: list[str] = field(default_factory=list)
-    publisher: str | None = None
-    dateline: str | None = None
-    published: dt.date | None = None
-    section: list[str] = field(default_factory=list)
-    language: str | None = None  # ISO 639-1 code, detected from the page's prose
 
 
 def extract_metadata(page: Page) -> Metadata:
@@ -123,7 +113,7 @@ def _read_date_field(page: Page, meta: Metadata) -> None:
         m = _DATE_FIELD.match(line.text)
         if m and (published := parse_date(m["date"])):
             meta.published = published
-            page.cut_span(line, m.group(0), "metadata: published date")
+            page.cut_span(line, m.group(0), PUBLISHED)
             return
 
 
@@ -175,26 +165,26 @@ def _read_header(page: Page, meta: Metadata) -> None:
             m = _DATELINE.fullmatch(line.text)
             meta.dateline = (m["place"] or m["capsplace"] or "").strip(" ,") or None
             meta.publisher = (m["agency"] or m["caps"] or "").strip() or None
-            page.cut(line, "metadata: dateline")
+            page.cut(line, DATELINE)
             return
         if (byline := _BYLINE.fullmatch(line.text)) and line.words <= 15:
             meta.authors += _split_names(byline["names"])
-            page.cut(line, "metadata: byline")
+            page.cut(line, BYLINE)
         elif meta.published is None and (published := _date_line(line)):
             meta.published = published
-            page.cut(line, "metadata: published date")
+            page.cut(line, PUBLISHED)
         elif labels := _section_labels(line):
             meta.section += labels
-            page.cut(line, "metadata: section")
+            page.cut(line, SECTION)
         elif meta.title is None and meta.description is None and _is_title(line):
             meta.title = line.text
-            page.cut(line, "metadata: title")
+            page.cut(line, TITLE)
         elif meta.title and meta.description is None and _is_standfirst(line, following):
             meta.description = line.text
             page.cut(line, DESCRIPTION)
         elif dateline_at is not None:
             # Above a dateline only the lead image's caption and page header stand.
-            page.cut(line, "before the dateline (lead image caption or page header)")
+            page.cut(line, BEFORE_DATELINE)
         elif _is_body(line):
             return
 
@@ -206,7 +196,7 @@ def _read_credits(page: Page, meta: Metadata) -> None:
             names = [name for m in _CREDIT_NAMES.finditer(line.text) for name in _split_names(m["names"])]
             if names:
                 meta.authors += [name for name in names if name not in meta.authors]
-                page.cut(line, "metadata: reporting credit")
+                page.cut(line, REPORTING_CREDIT)
         elif _is_body(line):
             body_seen += 1
 
@@ -214,3 +204,13 @@ def _read_credits(page: Page, meta: Metadata) -> None:
 def _split_names(names: str) -> list[str]:
     parts = re.split(r"\s*,\s*|\s+(?:and|und|et|y|e|en|og|och)\s+", names.strip())
     return [part.strip() for part in parts if part.strip()]
+
+
+class MetadataLayer(Layer):
+    """Reads the header zone's title, byline, dates and section, and the credit lines, cutting
+    what it reads; the page's language is added when the layers are done."""
+    name = "metadata"
+    family = METADATA_FAMILY
+
+    def apply(self, state: PageState) -> None:
+        state.meta = extract_metadata(state.page)

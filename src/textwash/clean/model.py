@@ -24,13 +24,14 @@ from pathlib import Path
 
 import numpy as np
 
-from textwash.clean.line_rules import AFTER_END, PROSE_WORDS, matching_break
+from textwash.clean.end_rules import PROSE_WORDS
+from textwash.clean.layer import Layer, PageState, guarded
+from textwash.clean.line_rules import matching_break
 from textwash.clean.line_classes import LineClass, is_menu_item, own_class, stoplist
-from textwash.clean.templates import REASON as TEMPLATE
 from textwash.model.page import Line, Page, ends_as_sentence
-from textwash.clean.metadata import DESCRIPTION
 from textwash.clean.ruleset import BreakRule
 from textwash.model.schema import LOW_CONFIDENCE
+from textwash.reasons import AFTER_END, DESCRIPTION, METADATA_FAMILY, MODEL_FAMILY, TEMPLATE, model_reason, reason_family
 
 # The model's trees and the switch cost `make train` chose, as gzipped JSON.
 MODEL_PATH = Path(__file__).parent / "models" / "segments.json.gz"
@@ -78,11 +79,12 @@ def _reason_flags(reason: str | None) -> tuple[int, int, int, int]:
     """(rule, metadata, template, end) flags of an earlier layer's cut."""
     if reason is None:
         return 0, 0, 0, 0
-    if reason.startswith("metadata"):
+    family = reason_family(reason)
+    if family == METADATA_FAMILY:
         return 0, 1, 0, 0
     if reason == TEMPLATE:
         return 0, 0, 1, 0
-    if reason.startswith(AFTER_END):
+    if family == AFTER_END:
         return 0, 0, 0, 1
     return 1, 0, 0, 0
 
@@ -230,16 +232,14 @@ def best_stretch(scores: list[float]) -> tuple[int, int] | None:
     return best_span
 
 
-# Why the model cut a segment, by where it stands and what it looks like. Every model reason
-# starts with MODEL_FAMILY.
-MODEL_FAMILY = "model"
-MENU = f"{MODEL_FAMILY}: menu or link list"
-HEADER = f"{MODEL_FAMILY}: page header before the article"
-INSIDE = f"{MODEL_FAMILY}: inside the article (ad, caption, embed)"
-TEASER = f"{MODEL_FAMILY}: teaser or related story after the article"
-COMMENT = f"{MODEL_FAMILY}: comment or long text after the article"
-FOOTER = f"{MODEL_FAMILY}: footer after the article"
-LEGAL = f"{MODEL_FAMILY}: legal or copyright notice"
+# Why the model cut a segment, by where it stands and what it looks like.
+MENU = model_reason("menu or link list")
+HEADER = model_reason("page header before the article")
+INSIDE = model_reason("inside the article (ad, caption, embed)")
+TEASER = model_reason("teaser or related story after the article")
+COMMENT = model_reason("comment or long text after the article")
+FOOTER = model_reason("footer after the article")
+LEGAL = model_reason("legal or copyright notice")
 
 # The price of a switch between article and chrome in the sequence step, in log-odds, when no
 # model says otherwise (`make train` picks it on held-out folds and writes it beside the model).
@@ -343,7 +343,7 @@ def apply_model(page: Page, segments: Segments, probabilities: np.ndarray, switc
     # The model judges what is still kept, the tail an end-of-article note cut (the note may stand
     # inside the article: a copyright line under a photo) and the line read as the standfirst (a
     # one-paragraph article's lead).
-    candidate = np.array([line.reason is None or line.reason == DESCRIPTION or line.reason.startswith(AFTER_END)
+    candidate = np.array([line.reason is None or line.reason == DESCRIPTION or reason_family(line.reason) == AFTER_END
                           for line in lines])
     size = np.array([line.size for line in lines])
     # A stretch of article opens and closes with prose, not with the links of the menu or footer
@@ -433,3 +433,27 @@ def segment_model() -> SegmentModel:
 def predict_pages(pages: list[np.ndarray]) -> list[np.ndarray]:
     """The packaged model's probabilities for each page's segments (see SegmentModel.predict)."""
     return segment_model().predict(pages)
+
+
+class SegmentModelLayer(Layer):
+    """Scores every segment of the batch's pages in one call, then keeps each page's most likely
+    article stretch (see `apply_model`)."""
+    name = "model"
+    family = MODEL_FAMILY
+    on_html = False
+
+    @staticmethod
+    def segments(state: PageState) -> Segments:
+        """The features of the page's segments, as the model reads them."""
+        return page_segments(state.page, state.language, state.classes, state.rules.break_rules)
+
+    def apply_batch(self, states: list[PageState]) -> None:
+        judged: list[tuple[PageState, Segments]] = []
+        for state in states:
+            guarded(state, lambda state: judged.append((state, self.segments(state))))
+        if not judged:
+            return
+        model = segment_model()
+        probabilities = model.predict([segments.features for _, segments in judged])
+        for (state, segments), page_probabilities in zip(judged, probabilities):
+            guarded(state, lambda state: apply_model(state.page, segments, page_probabilities, model.switch_cost))

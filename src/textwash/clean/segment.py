@@ -27,6 +27,7 @@ from __future__ import annotations
 import re
 
 from textwash.model.page import CLOSERS, UNSPACED, WORD
+from textwash.clean.layer import Layer, PageState
 
 # A line shorter than this (in characters) is one segment: nothing else runs on it.
 MIN_CHARS = 400
@@ -138,3 +139,11 @@ def _bounded(piece: str) -> list[str]:
         parts.append(piece[:cut])
         piece = piece[cut:]
     return [*parts, piece]
+
+
+class SegmentLayer(Layer):
+    """Lines of MIN_CHARS or more become their segments when a layer first reads the page."""
+    name = "segment"
+
+    def apply(self, state: PageState) -> None:
+        state.split, state.min_split = split_line, MIN_CHARS

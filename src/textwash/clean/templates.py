@@ -24,6 +24,8 @@ from urllib.parse import urlsplit
 import numpy as np
 
 from textwash.model.page import Page
+from textwash.clean.layer import Layer, PageState
+from textwash.reasons import TEMPLATE, TEMPLATE_FAMILY
 
 # A line is template once it stood in at least this many documents of its site...
 MIN_DOCUMENTS = 3
@@ -34,7 +36,6 @@ MAX_WORDS = 40
 # Per site, at most this many line counts are kept; the rarest lines are dropped first.
 MAX_LINES_PER_SITE = 20_000
 STATE_VERSION = 1
-REASON = "site template: recurs across the site's documents"
 
 _DIGITS = re.compile(r"\d+")
 
@@ -167,7 +168,7 @@ def apply_site_templates(page: Page, template_keys: frozenset[int]) -> None:
         return
     for line in page.kept():
         if line_key(line.text) in template_keys:
-            page.cut(line, REASON)
+            page.cut(line, TEMPLATE)
 
 
 def load_state(path: Path) -> TemplateState:
@@ -193,3 +194,11 @@ def save_state(state: TemplateState, path: Path) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+class TemplatesLayer(Layer):
+    name = "templates"
+    family = TEMPLATE_FAMILY
+
+    def apply(self, state: PageState) -> None:
+        apply_site_templates(state.page, state.template_keys)

@@ -9,6 +9,8 @@ width and stay as they are. A page without that signature is returned unchanged.
 """
 from __future__ import annotations
 
+from textwash.clean.layer import Layer, PageState
+
 # Widths a wrapping tool plausibly uses.
 MIN_WIDTH, MAX_WIDTH = 50, 130
 # Lines within this many characters of the width count as filled to it.
@@ -49,3 +51,10 @@ def unwrap(text: str) -> str:
             out.append(line)
         last_length = len(stripped)
     return "\n".join(out)
+
+
+class UnwrapLayer(Layer):
+    name = "unwrap"
+
+    def apply(self, state: PageState) -> None:
+        state.text = unwrap(state.text)

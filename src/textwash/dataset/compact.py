@@ -13,7 +13,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from textwash.run.commit import DEFAULT_MAX_ROWS_PER_FILE
+from textwash.config import DEFAULT_MAX_ROWS_PER_FILE
 from textwash.model.schema import SCHEMA_VERSION
 from textwash.dataset.store import DEDUP_FILE, KINDS, LEDGER_FILE, Dataset
 

@@ -18,11 +18,11 @@ from collections.abc import Sequence
 import numpy as np
 import pyarrow as pa
 
+from textwash.config import DEFAULT_THRESHOLD
 from textwash.model.page import WORD
 
 NUM_PERM = 128
 SHINGLE_WORDS = 5
-DEFAULT_THRESHOLD = 0.7
 _MERSENNE_BITS = np.uint64(61)
 _MERSENNE = np.uint64((1 << 61) - 1)
 # Shingles permuted at a time: the working arrays (shingles × NUM_PERM × 8 bytes) stay in cache.

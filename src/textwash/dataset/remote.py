@@ -27,7 +27,7 @@ from urllib.parse import urlsplit
 
 import fsspec
 
-from textwash.run.commit import TEMPLATES_FILE
+from textwash.dataset.templates import TEMPLATES_FILE
 from textwash.dataset.store import CURRENT, VERSIONS, Dataset, Version
 
 MIRROR_MANIFEST = "mirror.json"

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import charset_normalizer
 
+from textwash import reasons
 from textwash.reasons import Rejected
 
 # UTF-32 first: its little-endian BOM begins with UTF-16's.
@@ -52,26 +53,26 @@ class Decoded:
 def decode(data: bytes) -> Decoded:
     """Decode `data` to text with LF line ends; raise DecodeError when it is not text."""
     if not data.strip():
-        raise DecodeError("empty", "no content" if not data else "only whitespace")
+        raise DecodeError(reasons.EMPTY, "no content" if not data else "only whitespace")
     for bom, encoding in _BOMS:
         if data.startswith(bom):
             try:
                 text = data[len(bom):].decode(encoding.replace("-sig", ""))
             except UnicodeDecodeError as exc:
-                raise DecodeError("undecodable", f"invalid {encoding} after its byte-order mark: {exc.reason}") from None
+                raise DecodeError(reasons.UNDECODABLE, f"invalid {encoding} after its byte-order mark: {exc.reason}") from None
             return _finish(text, encoding)
     sample = data[:_SNIFF_BYTES]
     if sample.count(0) > max(2, _MAX_NUL_BYTES * len(sample)):
-        raise DecodeError("binary", "NUL bytes and no byte-order mark")
+        raise DecodeError(reasons.BINARY, "NUL bytes and no byte-order mark")
     if len(_CONTROL_BYTES.findall(sample)) > max(2, _MAX_CONTROL_BYTES * len(sample)):
-        raise DecodeError("binary", "control bytes that text does not contain")
+        raise DecodeError(reasons.BINARY, "control bytes that text does not contain")
     try:
         return _finish(data.decode("utf-8"), "utf-8")
     except UnicodeDecodeError:
         pass
     best = _best_legacy_match(data)
     if best is None:
-        raise DecodeError("undecodable", "not UTF-8, and no known charset decodes it to readable text")
+        raise DecodeError(reasons.UNDECODABLE, "not UTF-8, and no known charset decodes it to readable text")
     return _finish(str(best), best.encoding)
 
 
@@ -95,11 +96,11 @@ def _best_legacy_match(data: bytes):
 
 def _finish(text: str, encoding: str) -> Decoded:
     if not text.strip():
-        raise DecodeError("empty", "only whitespace")
+        raise DecodeError(reasons.EMPTY, "only whitespace")
     # Printable ASCII and the usual whitespace go first, in one C-speed pass (a large HTML page is
     # mostly that); each distinct character of the rest is judged once.
     rest = _PLAIN_ASCII.sub("", text)
     unprintable = sum(rest.count(ch) for ch in set(rest) if unicodedata.category(ch) in _UNPRINTABLE)
     if unprintable > _MAX_UNPRINTABLE * len(text):
-        raise DecodeError("undecodable", f"{encoding} decoding leaves {unprintable} unprintable characters")
+        raise DecodeError(reasons.UNDECODABLE, f"{encoding} decoding leaves {unprintable} unprintable characters")
     return Decoded(_LINE_ENDS.sub("\n", text), encoding)

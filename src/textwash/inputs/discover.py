@@ -13,9 +13,6 @@ from textwash.inputs.formats import is_sidecar
 # File names that are never articles: hidden files, editor leftovers, our own sidecar state.
 _SKIPPED_PREFIXES = (".", "~")
 
-# The size cap on one document (after decompression); formats.py enforces it.
-DEFAULT_MAX_BYTES = 50 * 1024 * 1024
-
 
 def discover(root: Path) -> list[str]:
     """Every input file under `root` except metadata sidecars, as sorted root-relative paths;

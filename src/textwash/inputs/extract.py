@@ -18,9 +18,9 @@ import subprocess
 import sys
 from dataclasses import dataclass, field
 
-from textwash.clean.metadata import Metadata
+from textwash.model.metadata import Metadata
+from textwash.config import DEFAULT_TIMEOUT_SECONDS
 
-DEFAULT_TIMEOUT_SECONDS = 30.0
 # A worker's start-up is not part of any page's time; this only guards against one that hangs.
 _STARTUP_SECONDS = 60
 
@@ -44,9 +44,6 @@ MIN_SHARE_OF_RECALL = 0.5
 _RECALL_OPTIONS = dict(_TEXT_OPTIONS, favor_precision=False, favor_recall=True, fast=True)
 
 
-# lxml's HTML parser (libxml2) gives up on elements nested about 256 deep and hands trafilatura
-# a page without text; a pre-scan turns such a page into a reject that says why.
-DEFAULT_MAX_HTML_DEPTH = 256
 # A tag: "/" if closing, its name, the rest up to ">" (a greedy run: on long attribute lists a lazy
 # one, trying the end at every character, made this scan 40% slower).
 _TAG = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9:-]*)([^<>]*)>")

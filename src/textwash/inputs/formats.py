@@ -18,6 +18,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from textwash import reasons
+from textwash.config import DEFAULT_MAX_RATIO
 from textwash.reasons import Rejected
 
 # Content kinds of an item: what the pipeline does with its bytes.
@@ -34,9 +36,6 @@ _SNIFF = 1024
 _GZIP_MEMBER = b"\x1f\x8b\x08"
 _WARC_START = b"\nWARC/1."  # a header line after the blank line that closes a record
 _WARC_TYPES = {"warcinfo", "response", "resource", "request", "metadata", "revisit", "conversion", "continuation"}
-# Decompressed bytes per compressed byte read, at most: text and HTML deflate 3 to 20 times, a
-# gzip bomb about a thousand times (Apache POI's zip bomb guard uses the same 100).
-DEFAULT_MAX_RATIO = 100.0
 _CHUNK = 1 << 20
 # Invalid Unicode that JSON's \ud800 escapes let through: no UTF-8 (and no Parquet string) holds it.
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
@@ -103,17 +102,17 @@ def read_items(root: Path, source: str, max_bytes: int,
             items += 1
             yield item
         if not items:  # a dump or archive without documents still needs its one record
-            yield BadItem(source, "empty", "no documents in the file")
+            yield BadItem(source, reasons.EMPTY, "no documents in the file")
     except Rejected as exc:
         yield BadItem(source, exc.reason, exc.detail)
     except (EOFError, gzip.BadGzipFile, zlib.error) as exc:
-        yield BadItem(source, "truncated-gzip" if isinstance(exc, EOFError) else "bad-gzip", f"{type(exc).__name__}: {exc}")
+        yield BadItem(source, reasons.TRUNCATED_GZIP if isinstance(exc, EOFError) else reasons.BAD_GZIP, f"{type(exc).__name__}: {exc}")
 
 
 def _file_items(root: Path, source: str, max_bytes: int, max_ratio: float) -> Iterator[InputItem | BadItem]:
     path = root / source
     if "\\x" in source and not path.exists():
-        raise Rejected("bad-name", "the file name is not UTF-8 (its bytes are shown as \\xNN); rename the file")
+        raise Rejected(reasons.BAD_NAME, "the file name is not UTF-8 (its bytes are shown as \\xNN); rename the file")
     inside_root(path, root)
     container = _container(path)
     if container == "warc":
@@ -137,7 +136,7 @@ def inside_root(path: Path, root: Path) -> Path:
     """`path` resolved, if it lies under `root` (symlinks followed); else a Rejected 'outside-root'."""
     resolved, base = path.resolve(), root.resolve()
     if not resolved.is_relative_to(base):
-        raise Rejected("outside-root", f"{path.relative_to(root) if path.is_relative_to(root) else path} "
+        raise Rejected(reasons.OUTSIDE_ROOT, f"{path.relative_to(root) if path.is_relative_to(root) else path} "
                                        f"leads to {resolved}, outside the raw root")
     return resolved
 
@@ -194,7 +193,7 @@ class RatioCapped:
         self._out += len(data)
         compressed = max(self._raw.tell(), 1)  # the decompressor reads ahead: never less than it used
         if self._out > self.max_ratio * compressed:
-            raise Rejected("compression-ratio", f"{self._out} bytes decompressed from {compressed} compressed bytes, "
+            raise Rejected(reasons.COMPRESSION_RATIO, f"{self._out} bytes decompressed from {compressed} compressed bytes, "
                                                 f"over the {self.max_ratio:g}x limit (a gzip bomb?)")
         return data
 
@@ -236,7 +235,7 @@ def _read_capped(stream, max_bytes: int) -> bytes:
         chunks.append(chunk)
         size += len(chunk)
     if size > max_bytes:
-        raise Rejected("too-large", f"over the {max_bytes}-byte limit")
+        raise Rejected(reasons.TOO_LARGE, f"over the {max_bytes}-byte limit")
     return b"".join(chunks)
 
 
@@ -247,7 +246,7 @@ def _single(path: Path, root: Path, source: str, data: bytes, kind: str) -> Inpu
         try:
             inside_root(sidecar, root)
         except Rejected as exc:
-            raise Rejected("bad-sidecar", f"{sidecar.name}: {exc.detail}") from None
+            raise Rejected(reasons.BAD_SIDECAR, f"{sidecar.name}: {exc.detail}") from None
         try:
             fields = json.loads(sidecar.read_bytes())
             if not isinstance(fields, dict):
@@ -256,7 +255,7 @@ def _single(path: Path, root: Path, source: str, data: bytes, kind: str) -> Inpu
             url, title = _optional_str(fields, "url"), _optional_str(fields, "title")
             fetched_at = parse_timestamp(fields["fetched_at"]) if fields.get("fetched_at") is not None else None
         except (ValueError, TypeError) as exc:
-            raise Rejected("bad-sidecar", f"{sidecar.name}: {exc}") from None
+            raise Rejected(reasons.BAD_SIDECAR, f"{sidecar.name}: {exc}") from None
     return InputItem(source, data, kind, kind, url=url, fetched_at=fetched_at, title=title)
 
 
@@ -274,7 +273,7 @@ def check_unicode(fields: dict) -> None:
     surrogate (a \\ud800 escape): it is not a character, and no UTF-8 text can hold it."""
     for key, value in fields.items():
         if isinstance(value, str) and (bad := _LONE_SURROGATE.search(value)):
-            raise Rejected("lone-surrogate", f"field {str(key)[:40]!r} holds a lone surrogate \\u{ord(bad.group()):04x} "
+            raise Rejected(reasons.LONE_SURROGATE, f"field {str(key)[:40]!r} holds a lone surrogate \\u{ord(bad.group()):04x} "
                                              f"at character {bad.start()} (invalid Unicode)")
 
 
@@ -282,7 +281,7 @@ def _read_jsonl(stream, source: str, max_bytes: int) -> Iterator[InputItem | Bad
     for number, line in enumerate(_capped_lines(stream, max_bytes), start=1):
         item_source = f"{source}#{number}"
         if line is None:
-            yield BadItem(item_source, "too-large", f"line over the {max_bytes}-byte limit")
+            yield BadItem(item_source, reasons.TOO_LARGE, f"line over the {max_bytes}-byte limit")
             continue
         if not line.strip():
             continue
@@ -291,7 +290,7 @@ def _read_jsonl(stream, source: str, max_bytes: int) -> Iterator[InputItem | Bad
         except Rejected as exc:
             yield BadItem(item_source, exc.reason, exc.detail, line)
         except (ValueError, TypeError) as exc:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
-            yield BadItem(item_source, "bad-record", f"{type(exc).__name__}: {exc}", line)
+            yield BadItem(item_source, reasons.BAD_RECORD, f"{type(exc).__name__}: {exc}", line)
 
 
 def _capped_lines(stream, max_bytes: int) -> Iterator[bytes | None]:
@@ -372,22 +371,22 @@ def _read_warc_from(raw, source: str, max_bytes: int, marker: bytes, max_ratio: 
             # The end of the last record read whole (warcio's offset can come out below where it began:
             # resuming never goes back, or a damaged file would be read round and round).
             broken_at = max(records.offset, begin)
-            yield BadItem(f"{source}#offset-{broken_at}", "broken-warc-record", f"{type(exc).__name__}: {exc}")
+            yield BadItem(f"{source}#offset-{broken_at}", reasons.BROKEN_WARC_RECORD, f"{type(exc).__name__}: {exc}")
             return _next_record_start(raw, broken_at + 1, marker)
         if size is not None and (record.length or 0) > max_ratio * max(size, 1):
             # Even skipping a record decompresses it: past a bomb nothing more can be read.
-            yield BadItem(f"{source}#offset-{records.offset}", "compression-ratio",
+            yield BadItem(f"{source}#offset-{records.offset}", reasons.COMPRESSION_RATIO,
                           f"a record declares {record.length} bytes in a file of {size} bytes, over the "
                           f"{max_ratio:g}x limit (a gzip bomb?); the rest of the file is not read")
             return None
         record_id = (record.rec_headers.get_header("WARC-Record-ID") or "").strip("<>") or f"offset-{records.offset}"
         item_source = f"{source}#{record_id}"
         if len(record_id) > _MAX_RECORD_ID or _UNSAFE_RECORD_ID.search(record_id):
-            yield BadItem(f"{source}#offset-{records.offset}", "unsafe-name",
+            yield BadItem(f"{source}#offset-{records.offset}", reasons.UNSAFE_NAME,
                           f"WARC-Record-ID {record_id[:80]!r} is not usable as a name (a path, '#' or control characters)")
             continue
         if record.rec_type not in _WARC_TYPES:
-            yield BadItem(item_source, "broken-warc-record", f"no valid WARC header (record type {record.rec_type!r})")
+            yield BadItem(item_source, reasons.BROKEN_WARC_RECORD, f"no valid WARC header (record type {record.rec_type!r})")
             continue
         if record.rec_type != "response":
             continue  # warcinfo, request, metadata records describe the crawl, not documents
@@ -396,7 +395,7 @@ def _read_warc_from(raw, source: str, max_bytes: int, marker: bytes, max_ratio: 
         except Rejected as exc:
             yield BadItem(item_source, exc.reason, exc.detail)
         except Exception as exc:  # as above, while reading the payload
-            yield BadItem(item_source, "broken-warc-record", f"{type(exc).__name__}: {exc}")
+            yield BadItem(item_source, reasons.BROKEN_WARC_RECORD, f"{type(exc).__name__}: {exc}")
 
 
 def _next_record_start(raw, offset: int, marker: bytes) -> int | None:
@@ -418,19 +417,19 @@ def _warc_item(record, source: str, max_bytes: int) -> InputItem:
     http = record.http_headers
     status = http.get_statuscode() if http else None
     if status != "200":
-        raise Rejected("http-status", f"HTTP status {status or 'missing'}")
+        raise Rejected(reasons.HTTP_STATUS, f"HTTP status {status or 'missing'}")
     mime = (http.get_header("Content-Type") or "").split(";")[0].strip().lower()
     if mime not in _HTML_MIME:
-        raise Rejected("unsupported-content", f"content type {mime or 'missing'}, not HTML")
+        raise Rejected(reasons.UNSUPPORTED_CONTENT, f"content type {mime or 'missing'}, not HTML")
     data = _read_capped(record.content_stream(), max_bytes)
     # Reading to the end lets warcio compare the payload digest; a mismatch raises here.
     record.raw_stream.read()
     if (missing := getattr(record.raw_stream, "limit", 0)) > 0:
-        raise Rejected("broken-warc-record", f"truncated: {missing} bytes short of its Content-Length")
+        raise Rejected(reasons.BROKEN_WARC_RECORD, f"truncated: {missing} bytes short of its Content-Length")
     date = record.rec_headers.get_header("WARC-Date")
     try:
         fetched_at = parse_timestamp(date) if date else None
     except ValueError:
-        raise Rejected("bad-record", f"WARC-Date {date!r} is not a timestamp") from None
+        raise Rejected(reasons.BAD_RECORD, f"WARC-Date {date!r} is not a timestamp") from None
     return InputItem(source, data, HTML, "warc/html", url=record.rec_headers.get_header("WARC-Target-URI"), fetched_at=fetched_at)
 

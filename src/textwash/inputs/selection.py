@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from textwash.inputs.formats import read_items
-from textwash.inputs.discover import DEFAULT_MAX_BYTES
+from textwash.config import DEFAULT_MAX_BYTES
 
 FETCHED_AT = "fetched_at"
 MTIME = "mtime"

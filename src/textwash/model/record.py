@@ -6,7 +6,7 @@ import hashlib
 
 from textwash import __version__
 from textwash.model.page import Page
-from textwash.clean.metadata import Metadata
+from textwash.model.metadata import Metadata
 
 
 def sha256_hex(data: bytes) -> str:

@@ -48,6 +48,9 @@ from textwash.model import schema
 from textwash.model.page import WORD
 from textwash.model.schema import LOW_CONFIDENCE, confidence_label, is_low_confidence
 from textwash.dataset.store import write_table_atomic
+from textwash.reasons import (
+    AFTER_END, BEFORE_DATELINE_FAMILY, METADATA_FAMILY, MODEL_FAMILY, NUL_REASON, TEMPLATE_FAMILY, reason_family,
+)
 
 DOCUMENT_PAGES = "documents"
 DEFAULT_FOLDER = "report"  # inside the dataset folder, when no other is given
@@ -79,13 +82,13 @@ TINT_STRENGTH = 0.10
 # on the benchmark corpus), so that the common ones get inks of their own; the list wraps around
 # the palette. Families not listed (rules of one's own) hash into the palette.
 KNOWN_FAMILIES = (
-    "model", "after end of article", "site template",
-    "newsletter or subscription prompt", "share or follow buttons", "metadata",
+    MODEL_FAMILY, AFTER_END, TEMPLATE_FAMILY,
+    "newsletter or subscription prompt", "share or follow buttons", METADATA_FAMILY,
     "call-to-action button or prompt", "image caption or credit",
     "copyright notice", "bare web address", "comment form", "related or popular stories box",
     "date or time stamp", "tag list", "republication or origin note", "reporting credit line",
     "link to a related story", "video embed stub", "previous or next post links", "image file name",
-    "comment section", "before the dateline", "NUL characters",
+    "comment section", BEFORE_DATELINE_FAMILY, NUL_REASON,
 )
 
 # Metadata shown first on a document page, in this order; other columns follow by name.
@@ -319,12 +322,6 @@ def _read_rejects(dataset: Path) -> pa.Table:
 
 
 # --- colours --------------------------------------------------------------------------------
-
-def reason_family(reason: str) -> str:
-    """What a reason is a kind of: "metadata: title" → "metadata", "after end of article (X)" →
-    "after end of article". Reasons of one family share a colour; their labels tell them apart."""
-    return reason.split(":", 1)[0].split(" (", 1)[0].strip() or reason
-
 
 @functools.cache  # a few dozen reasons, asked for once per cut on every page
 def reason_ink(reason: str) -> str:

@@ -1,137 +1,28 @@
-"""One incremental run over a dataset: plan, stage batches, commit.
+"""Commit a run: turn its staged batches into the dataset's next version.
 
-`plan_run` hashes the inputs and asks the ledger which are new or changed; `stage_batch`
-processes a batch into the run's staging folder; `commit_run` flags duplicates, replaces the
-records of changed inputs, writes partitioned files of bounded size, and commits them with the
-new ledger and duplicate index as one dataset version (write.py). The Prefect flow runs batches
-as tasks; `run_pipeline` runs the same steps in order, in one process.
-
-All three steps run while the caller holds the dataset's lock (`Dataset.locked`).
+Flags duplicates, replaces the records of changed inputs, writes partitioned files of bounded
+size, and commits them with the new ledger and duplicate index as one dataset version
+(dataset/store.py). Runs while the caller holds the dataset's lock (`Dataset.locked`).
 """
 from __future__ import annotations
 
-import datetime as dt
-import functools
-import logging
-import uuid
-from collections import defaultdict
-from collections.abc import Callable
-from dataclasses import dataclass, field, replace
 from pathlib import Path
-from urllib.parse import quote
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from textwash import __version__
-from textwash.clean.templates import TemplateState, load_state, save_state
-from textwash.dataset.dedup import DEFAULT_THRESHOLD, DedupIndex, flag_duplicates, signature_table, signatures_by_doc_id
-from textwash.dataset.ledger import (
-    LedgerEntry, file_sha256, inputs_to_process, ledger_table, load_ledger_table, updated_ledger,
-)
+from textwash import __version__, reasons
+from textwash.config import RunOptions
+from textwash.dataset.dedup import DedupIndex, flag_duplicates, signatures_by_doc_id
+from textwash.dataset.ledger import LedgerEntry, ledger_table, load_ledger_table, updated_ledger
+from textwash.dataset.partitions import PartitionedWriter, date_partition
+from textwash.dataset.store import DEDUP_FILE, KINDS, LEDGER_FILE, Dataset, Version, conform
+from textwash.model.record import build_reject
 from textwash.inputs.formats import input_file
-from textwash.document import Settings, process_batch
-from textwash.inputs.discover import discover
-from textwash.model.record import build_reject, sha256_hex
-from textwash.dataset.store import (
-    DEDUP_FILE, KINDS, LEDGER_FILE, Dataset, FileWriter, Version, conform, write_parquet_atomic, write_table_atomic,
-)
-
-PROCESSED_DATE = "processed_date"
-SIGNATURES = "minhash"  # staged MinHash signatures of a run's documents, by batch
-DEFAULT_MAX_ROWS_PER_FILE = 50_000
-# Measured (2 shared cores): a batch costs about 95 CPU ms of its own through the flow (Prefect's task
-# run and its server's work about 85, staging its three files about 11), 150 ms on a dataset whose
-# saved site templates hold 100,000 documents; a document costs 8 to 16 CPU ms. At 500 that is 1 to 4% of a
-# batch's time; 250 would reach 5 to 7%. 1,000 would halve it again, but a 10,000-document run would
-# then report progress in tenths, and with 2 workers its last batch leaves one core idle for longer.
-DEFAULT_BATCH_SIZE = 500
-TEMPLATES_FILE = "site-templates.json"
-# Hive's name for the partition of null values, which DuckDB, Spark and pyarrow read back as null.
-NULL_PARTITION = "__HIVE_DEFAULT_PARTITION__"
-# A folder name holds at most 255 bytes: a longer partition value keeps its start and a hash.
-MAX_PARTITION_CHARS = 160
-
-log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class RunOptions:
-    reprocess: bool = False
-    drop_duplicates: bool = False
-    near_duplicate_threshold: float = DEFAULT_THRESHOLD
-    # processed_date (the UTC date of processed_at), or a column of the record to partition by.
-    partition_by: str = PROCESSED_DATE
-    max_rows_per_file: int = DEFAULT_MAX_ROWS_PER_FILE
-
-    def __post_init__(self) -> None:
-        if self.max_rows_per_file < 1:
-            raise ValueError("max_rows_per_file must be at least 1")
-        if self.partition_by != PROCESSED_DATE and self.partition_by not in KINDS["documents"].names:
-            raise ValueError(f"cannot partition by {self.partition_by!r}: not {PROCESSED_DATE} or a document column")
-
-
-@dataclass
-class RunPlan:
-    run_id: str
-    raw: Path
-    processed_at: dt.datetime
-    inputs: int
-    todo: list[str]
-    hashes: dict[str, str | None] = field(repr=False)
-
-    def batches(self, batch_size: int) -> list[list[str]]:
-        if batch_size < 1:
-            raise ValueError("batch_size must be at least 1")
-        return [self.todo[i:i + batch_size] for i in range(0, len(self.todo), batch_size)]
-
-    def parts(self, inputs_per_commit: int | None) -> list[RunPlan]:
-        """This plan as consecutive plans of at most `inputs_per_commit` inputs, each committed
-        as its own version under its own run id: an interrupted backfill keeps the parts it
-        committed, and the ledger leaves only the rest to the next run. One part when None."""
-        if inputs_per_commit is not None and inputs_per_commit < 1:
-            raise ValueError("inputs_per_commit must be at least 1")
-        if inputs_per_commit is None or len(self.todo) <= inputs_per_commit:
-            return [self]
-        return [replace(self, run_id=new_run_id(self.processed_at), todo=self.todo[i:i + inputs_per_commit])
-                for i in range(0, len(self.todo), inputs_per_commit)]
-
-
-def new_run_id(now: dt.datetime) -> str:
-    return f"{now:%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}"
-
-
-def plan_run(raw: Path, dataset: Dataset, options: RunOptions,
-             select: Callable[[Path, list[str]], list[str]] | None = None) -> RunPlan:
-    """Which inputs under `raw` this run processes: new, changed, or all with `reprocess`; only
-    among those that `select` (e.g. a backfill's `Selection.apply`) picks, when given."""
-    sources = discover(raw)
-    if select is not None:
-        sources = select(raw, sources)
-    hashes = {source: file_sha256(raw / source) for source in sources}
-    ledger = load_ledger_table(dataset.committed_file(LEDGER_FILE))
-    processed_at = dt.datetime.now(dt.timezone.utc)
-    return RunPlan(new_run_id(processed_at), raw, processed_at, len(sources),
-                   inputs_to_process(hashes, ledger, options.reprocess), hashes)
-
-
-def stage_batch(dataset: Dataset, run_id: str, raw: Path, processed_at: dt.datetime, batch_no: int,
-                sources: list[str], settings: Settings = Settings()) -> tuple[int, int, TemplateState]:
-    """Process one batch of a run into its staging folder, with the site templates earlier runs
-    saved in the dataset; returns (documents, rejects, the batch's own site-template counts).
-
-    The batch reads those templates itself rather than taking them as an argument: they grow with
-    the dataset (a digest per document seen), and a task argument is walked by Prefect and, with
-    worker processes, pickled for every batch (2.3 CPU s per batch at 100,000 documents).
-    """
-    result = process_batch(raw, sources, processed_at, settings, load_templates(dataset))
-    staging = dataset.staging(run_id)
-    for kind, rows in (("documents", result.documents), ("rejects", result.rejects)):
-        write_parquet_atomic(rows, kind, staging / kind / f"batch-{batch_no:05d}.parquet")
-    write_table_atomic(signature_table(result.documents), staging / SIGNATURES / f"batch-{batch_no:05d}.parquet")
-    return len(result.documents), len(result.rejects), result.templates
+from textwash.run.plan import RunPlan
+from textwash.run.stage import SIGNATURES
 
 
 def commit_run(dataset: Dataset, plan: RunPlan, options: RunOptions) -> dict:
@@ -186,7 +77,7 @@ def commit_run(dataset: Dataset, plan: RunPlan, options: RunOptions) -> dict:
     for kind, writer in writers.items():
         # One empty file when a kind has none, so that tools globbing the folder find the schema.
         summary["files_written"] += writer.close(
-            empty_partition=None if version.has_files(kind) else _partition(plan.processed_at))
+            empty_partition=None if version.has_files(kind) else date_partition(plan.processed_at))
 
     ledger = load_ledger_table(dataset.committed_file(LEDGER_FILE))
     version.write_state(LEDGER_FILE, updated_ledger(ledger, pa.concat_tables(entries) if entries else ledger_table([])))
@@ -194,115 +85,6 @@ def commit_run(dataset: Dataset, plan: RunPlan, options: RunOptions) -> dict:
     version.commit()
     summary["committed"] = True
     return summary
-
-
-def run_pipeline(raw: Path, out: Path, settings: Settings = Settings(), options: RunOptions = RunOptions(),
-                 batch_size: int = DEFAULT_BATCH_SIZE) -> dict:
-    """A whole run in this process, batch after batch: the same steps the flow runs as tasks."""
-    with Dataset(out).locked() as dataset:
-        plan = plan_run(Path(raw), dataset, options)
-        learned = TemplateState()
-        for batch_no, batch in enumerate(plan.batches(batch_size)):
-            learned.merge(stage_batch(dataset, plan.run_id, plan.raw, plan.processed_at, batch_no, batch, settings)[2])
-        summary = commit_run(dataset, plan, options)
-        if summary["committed"]:
-            save_templates(dataset, learned)
-        return summary
-
-
-def load_templates(dataset: Dataset) -> TemplateState:
-    """The site-template line counts that earlier runs learned into this output folder. Read once
-    per process and version of the file (every batch of a run reads the same file, which only a
-    commit rewrites): callers must not change the state they get."""
-    path = dataset.out / TEMPLATES_FILE
-    try:
-        stat = path.stat()
-    except FileNotFoundError:
-        return TemplateState()
-    return _load_state_once(path, (stat.st_ino, stat.st_mtime_ns, stat.st_size))
-
-
-@functools.lru_cache(maxsize=4)
-def _load_state_once(path: Path, identity: tuple[int, int, int]) -> TemplateState:
-    """`identity` (inode, modification time, size) tells versions of the file apart: a save
-    replaces it with a new file."""
-    return load_state(path)
-
-
-def save_templates(dataset: Dataset, learned: TemplateState) -> None:
-    """Add what a committed run learned to the saved counts (a cache: losing it costs only recall
-    of template lines, never records)."""
-    known = load_state(dataset.out / TEMPLATES_FILE)  # a copy of its own: the cached one stays as read
-    known.merge(learned)
-    try:
-        save_state(known, dataset.out / TEMPLATES_FILE)
-    except OSError as exc:  # the run's records are committed; only the cache update is lost
-        log.warning("site templates not saved (%s): the next run learns them again", exc)
-
-
-def partition_value(row: dict, column: str) -> str:
-    if column == PROCESSED_DATE:
-        return _partition(row["processed_at"])
-    value = row.get(column)
-    if value is None:
-        return NULL_PARTITION
-    # Quoted whole ('/' too), after "column=": a document's value never leaves its kind folder.
-    quoted = quote(str(value), safe="")
-    if len(quoted) > MAX_PARTITION_CHARS:
-        head = quoted[:MAX_PARTITION_CHARS - 17]
-        head = head[:head.rfind("%")] if "%" in head[-2:] else head  # not half an escape
-        quoted = f"{head}~{sha256_hex(str(value).encode())[:16]}"
-    return quoted
-
-
-def _partition(processed_at: dt.datetime) -> str:
-    return processed_at.astimezone(dt.timezone.utc).date().isoformat()
-
-
-class PartitionedWriter:
-    """Appends tables of one kind to hive partitions of `version`: per partition one open file,
-    closed and followed by the next at max_rows_per_file rows."""
-
-    def __init__(self, version: Version, kind: str, run_id: str, options: RunOptions):
-        self.version, self.kind, self.run_id = version, kind, run_id
-        self.max_rows = options.max_rows_per_file
-        self.column = options.partition_by if options.partition_by in KINDS[kind].names else PROCESSED_DATE
-        self.open: dict[str, FileWriter] = {}
-        self.files = 0
-
-    def write(self, table: pa.Table) -> None:
-        groups: dict[str, list[int]] = defaultdict(list)
-        keys = table.select(["processed_at"] + ([self.column] if self.column != PROCESSED_DATE else []))
-        for position, row in enumerate(keys.to_pylist()):
-            groups[partition_value(row, self.column)].append(position)
-        for value, positions in groups.items():
-            part = table.take(pa.array(positions, pa.int64()))
-            while part.num_rows:
-                file = self._file(value)
-                room = self.max_rows - file.rows
-                file.write(part.slice(0, room))
-                part = part.slice(room)
-
-    def _file(self, value: str) -> FileWriter:
-        file = self.open.get(value)
-        if file is not None and file.rows < self.max_rows:
-            return file
-        if file is not None:
-            file.close()
-        name = f"part-{self.run_id}-{self.files:05d}.parquet"
-        self.open[value] = file = self.version.new_file(self.kind, Path(f"{self.column}={value}") / name)
-        self.files += 1
-        return file
-
-    def close(self, empty_partition: str | None = None) -> int:
-        """Close the open files; with `empty_partition`, write one empty file there if this writer
-        wrote none. Returns the number of files written."""
-        if empty_partition is not None and not self.files:
-            self._file(empty_partition if self.column == PROCESSED_DATE else NULL_PARTITION)
-        for file in self.open.values():
-            file.close()
-        self.open.clear()
-        return self.files
 
 
 def _check_staged(staging: Path, batches: list[str], plan: RunPlan) -> None:
@@ -397,6 +179,7 @@ def _duplicate_rejects(duplicates: pa.Table) -> pa.Table:
     """`duplicate` rejects for documents dropped as duplicates."""
     rows = duplicates.select(["source", "duplicate_of", "processed_at", "source_sha256"]).to_pylist()
     return pa.Table.from_pylist(
-        [build_reject(source=row["source"], reason="duplicate", detail=f"duplicate of {row['duplicate_of']}",
+        [build_reject(source=row["source"], reason=reasons.DUPLICATE, detail=f"duplicate of {row['duplicate_of']}",
                       processed_at=row["processed_at"], source_sha256=row["source_sha256"], size_bytes=None)
          for row in rows], schema=KINDS["rejects"])
+

@@ -1,0 +1,17 @@
+"""What a document says about itself: the fields the text reader and the HTML reader fill."""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+
+@dataclass
+class Metadata:
+    title: str | None = None
+    description: str | None = None
+    authors: list[str] = field(default_factory=list)
+    publisher: str | None = None
+    dateline: str | None = None
+    published: dt.date | None = None
+    section: list[str] = field(default_factory=list)
+    language: str | None = None  # ISO 639-1 code, detected from the page's prose

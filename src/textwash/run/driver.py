@@ -1,0 +1,106 @@
+"""The one driver of a run: plan → stage batches → commit, part after part, then the report.
+
+The Prefect flow, the CLI and the tests all run `run_dataset`; they differ only in how the
+batches of a part are run (`BatchRunner`: in this process, or as Prefect tasks on processes or a
+Dask cluster) and in what they do with progress (`RunHooks`). So the tests that prove every
+input is committed exactly once run the flow's own code path.
+"""
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from textwash.clean.templates import TemplateState
+from textwash.config import RunOptions, Settings
+from textwash.dataset import remote
+from textwash.dataset.store import Dataset
+from textwash.dataset.templates import save_templates
+from textwash.inputs.selection import Selection
+from textwash.report import write_report
+from textwash.run.commit import commit_run
+from textwash.run.plan import RunPlan, plan_run
+from textwash.run.stage import stage_batch
+from textwash.stats import run_stats
+
+log = logging.getLogger(__name__)
+
+# Runs the batches of a planned part and yields, per finished batch, (documents, rejects, the
+# batch's site-template counts), in any order. Arguments: the part, its batches, the dataset,
+# the local raw folder, the settings.
+BatchRunner = Callable[[RunPlan, list[list[str]], Dataset, Path, Settings], Iterable[tuple[int, int, TemplateState]]]
+
+
+def run_in_process(plan: RunPlan, batches: list[list[str]], dataset: Dataset, raw: Path,
+                   settings: Settings) -> Iterator[tuple[int, int, TemplateState]]:
+    """The batches one after another in this process."""
+    for batch_no, batch in enumerate(batches):
+        yield stage_batch(dataset, plan.run_id, raw, plan.processed_at, batch_no, batch, settings)
+
+
+def _ignore(*args) -> None:
+    pass
+
+
+@dataclass
+class RunHooks:
+    """What a shell wants to hear during a run: the plan (inputs to process, batches), each
+    finished batch (documents, rejects), and the report written (its index page)."""
+    planned: Callable[[RunPlan, int], None] = _ignore
+    batch_done: Callable[[int, int], None] = _ignore
+    report_written: Callable[[Path], None] = _ignore
+
+
+def run_dataset(raw: str | Path, out: str | Path, settings: Settings = Settings(), options: RunOptions = RunOptions(),
+                selection: Selection | None = None, run_batches: BatchRunner = run_in_process,
+                hooks: RunHooks = RunHooks(), report: bool = True) -> dict:
+    """Clean the new and changed inputs under `raw` into the dataset at `out` (folders, or URLs
+    such as s3://bucket/prefix: see dataset/remote.py); returns the run's summary.
+
+    A part of `options.commit_every` inputs is committed as its own version before the next part
+    starts, so an interrupted run keeps what it committed. With `report`, the HTML report is
+    written beside the dataset (a failure there is logged: the data is committed all the same).
+    """
+    raw, out = str(raw), str(out)
+    started = time.perf_counter()
+    with remote.open_locations(raw, out) as (raw_dir, dataset):
+        plan = plan_run(raw_dir, dataset, options, selection.apply if selection else None)
+        parts = plan.parts(options.commit_every)
+        batch_count = sum(len(part.batches(options.batch_size)) for part in parts)
+        log.info("run %s: %d inputs under %s, %d new or changed, in %d batches and %d commits",
+                 plan.run_id, plan.inputs, raw, len(plan.todo), batch_count, len(parts))
+        hooks.planned(plan, batch_count)
+        summary = {"run_id": plan.run_id, "inputs": plan.inputs, "processed": len(plan.todo),
+                   "unchanged": plan.inputs - len(plan.todo), "documents": 0, "rejects": 0, "duplicates": 0,
+                   "replaced": 0, "reflagged": 0, "files_written": 0, "committed": False, "commits": 0,
+                   "batches": batch_count}
+        committed_runs = set()
+        for part in parts:
+            learned = TemplateState()
+            for documents, rejects, batch_templates in run_batches(part, part.batches(options.batch_size), dataset,
+                                                                   raw_dir, settings):
+                learned.merge(batch_templates)
+                hooks.batch_done(documents, rejects)
+            part_summary = commit_run(dataset, part, options)
+            if part_summary["committed"]:
+                save_templates(dataset, learned)
+                committed_runs.add(part.run_id)
+                summary["committed"] = True
+                summary["commits"] += 1
+                for key in ("documents", "rejects", "duplicates", "replaced", "reflagged", "files_written"):
+                    summary[key] += part_summary[key]
+                if remote.is_remote(out):
+                    remote.publish(dataset, out)
+        if summary["committed"] and report:
+            try:
+                hooks.report_written(write_report(dataset.out).resolve())
+            except Exception:
+                log.exception("run report not written; the run's data is committed all the same")
+        summary["figures"] = run_stats(dataset, committed_runs, raw_dir, plan.todo)
+    summary["seconds"] = round(time.perf_counter() - started, 3)
+    summary["output"] = out if remote.is_remote(out) else str(Path(out).resolve())
+    log.info("run %s done: %d processed, %d documents (%d duplicates), %d rejects in %.1f s", plan.run_id,
+             summary["processed"], summary["documents"], summary["duplicates"], summary["rejects"], summary["seconds"])
+    return summary
