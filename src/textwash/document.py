@@ -155,7 +155,7 @@ def prepare(item: InputItem, extractor: HtmlExtractor, settings: Settings = Sett
     cannot become text or breaks one of the settings' limits. The scraper's title stands in for a
     page title."""
     decoded = decode(item.data)  # its DecodeError is a Rejected
-    text, page_meta = decoded.text, PageMetadata(title=item.title)
+    text, page_meta = decoded.text, PageMetadata(title=item.title, sources={"title": "scraper"} if item.title else {})
     nul_count = text.count("\x00")
     if nul_count and not settings.strip_nul:
         raise Rejected("nul-bytes", f"{nul_count} NUL characters, the first at character {text.index(chr(0))} "
@@ -172,7 +172,8 @@ def prepare(item: InputItem, extractor: HtmlExtractor, settings: Settings = Sett
         except ExtractFailed as exc:
             raise Rejected("extract-failed", str(exc)) from None
         text, page_meta = extraction.text, extraction.meta
-        page_meta.title = page_meta.title or item.title
+        if not page_meta.title and item.title:
+            page_meta.title, page_meta.sources["title"] = item.title, "scraper"
         if not text.strip():
             raise Rejected("no-article-text", "trafilatura found no main text on the page")
     repaired = repair(text)
