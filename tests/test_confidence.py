@@ -65,7 +65,7 @@ def test_schema_4_round_trips_the_confidence(tmp_path: Path):
     path = tmp_path / "documents" / "part.parquet"
     write_parquet_atomic([document("a.txt", 0.42), document("b.html", None)], "documents", path)
     table = pq.read_table(path)
-    assert SCHEMA_VERSION == "4" and table.schema.metadata[b"textwash.schema_version"] == b"4"
+    assert table.schema.metadata[b"textwash.schema_version"] == SCHEMA_VERSION.encode()
     assert table.schema.field("clean_confidence") == pa.field("clean_confidence", pa.float64(), nullable=True)
     assert table["clean_confidence"].to_pylist() == [0.42, None]
 

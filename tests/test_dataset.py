@@ -245,7 +245,7 @@ def test_types_in_duckdb_polars_and_pandas(raw, tmp_path):
 
 
 # The columns schema versions added, for the tests of older files.
-ADDED_IN = {"3": ["duplicate_of"], "4": ["clean_confidence"]}
+ADDED_IN = {"3": ["duplicate_of"], "4": ["clean_confidence"], "5": ["metadata_sources"]}
 
 
 def write_as_schema(path: Path, version: str) -> None:
@@ -307,10 +307,39 @@ def test_files_of_schema_version_3_read_as_not_judged_beside_version_4(raw, tmp_
 
     assert compact_dataset(out)["committed"]
     versions = {pq.read_schema(p).metadata[b"textwash.schema_version"] for p in (out / "documents").rglob("*.parquet")}
-    assert versions == {b"4"}
+    assert versions == {SCHEMA_VERSION.encode()}
     plain = duckdb.sql(f"select source, clean_confidence from read_parquet('{out}/documents/**/*.parquet') "
                        f"where clean_confidence is not null").fetchall()
     assert plain == [("new.txt", 0.2)]
+
+
+def test_files_of_schema_version_4_read_without_metadata_sources_beside_version_5(raw, tmp_path):
+    """metadata_sources came with version 5: an older file's documents read as null (not recorded,
+    unlike an empty map: nothing found) in DuckDB, Polars and our reader; compact keeps them null, and
+    pandas reads the compacted folder."""
+    out = tmp_path / "out"
+    run(raw, out)
+    (old,) = (out / CURRENT / "documents").rglob("*.parquet")
+    write_as_schema(old, "4")
+    (raw / "new.txt").write_text("Edition two\n\n" + (raw / "000_1c1cab889e26c371.txt").read_text(encoding="utf-8"))
+    run(raw, out)  # a schema-5 file beside the schema-4 one
+
+    sources = {row["source"]: row["metadata_sources"] for row in rows(out)}
+    new = sources.pop("new.txt")
+    assert len(sources) == 5 and set(map(str, sources.values())) == {"None"}
+    assert dict(new)["title"] == "text" and dict(new)["language"] == "langid"
+    table = Dataset(out).read("documents")
+    assert table.schema == DOCUMENT_SCHEMA and table["metadata_sources"].null_count == 5
+    frames = [pl.read_parquet(p) for p in sorted((out / "documents").rglob("*.parquet"))]
+    assert pl.concat(frames, how="diagonal")["metadata_sources"].null_count() == 5
+    title_source = duckdb.sql(f"select metadata_sources['title'] from read_parquet('{out}/documents/**/*.parquet', "
+                              f"union_by_name=true) where metadata_sources is not null").fetchall()
+    assert title_source == [("text",)]
+
+    assert compact_dataset(out)["committed"]  # one version again: the plain recipes read it
+    assert Dataset(out).read("documents")["metadata_sources"].null_count == 5
+    frame = pd.read_parquet(out / "documents", columns=["source", "metadata_sources"]).set_index("source")
+    assert frame["metadata_sources"].isna().sum() == 5 and dict(frame.loc["new.txt", "metadata_sources"])["title"] == "text"
 
 
 def test_stats_counts_languages_reasons_and_rejects(raw, tmp_path):

@@ -92,3 +92,64 @@ def test_parse_timestamp(value, expected):
 def test_parse_timestamp_refuses_what_is_not_a_time(value):
     with pytest.raises(ValueError):
         parse_timestamp(value)
+
+
+def test_page_metadata_is_our_readers_and_trafilaturas_fills_each_field_it_leaves_empty():
+    from types import SimpleNamespace
+
+    from textwash.inputs.extract import _page_metadata
+    from textwash.inputs.html_metadata import PageMetadataGuess
+
+    ours = PageMetadataGuess(title="Our title", published="2021-02-03T04:05", language="pt-BR",
+                             sources={"title": "json-ld", "published": "meta:article:published_time",
+                                      "language": "html-lang"})
+    theirs = SimpleNamespace(title="Their title | Site", author="Ann Lee; Bo Chan", date="2020-01-01", sitename="Site",
+                             description=None, categories=["World, Europe"], tags=None, url="https://x.example/a",
+                             language=None)
+    page = _page_metadata(ours, theirs)
+    assert (page.title, page.authors, page.published, page.publisher) == (
+        "Our title", ["Ann Lee", "Bo Chan"], dt.date(2021, 2, 3), "Site")
+    assert (page.description, page.categories, page.tags, page.language) == (None, ["World", "Europe"], [], "pt")
+    assert page.sources == {"title": "json-ld", "authors": "trafilatura", "published": "meta:article:published_time",
+                            "publisher": "trafilatura", "section": "trafilatura", "language": "html-lang"}
+
+
+def test_extract_page_reads_the_pages_own_statements():
+    head = ("<title>Bridges of the valley | River Gazette</title>"
+            "<meta property='og:site_name' content='River Gazette'>"
+            "<meta property='og:description' content='A short history.'>"
+            "<meta name='author' content='By Maria Lopez'>"
+            "<meta property='article:published_time' content='2023-05-04T18:30:00-05:00'>")
+    body = "<article><h1>Bridges of the valley</h1>" + "<p>The old stone bridge was built in 1850 by the town.</p>" * 30
+    meta = extract_page(f"<html lang='en-GB'><head>{head}</head><body>{body}</body></html>").meta
+    assert (meta.title, meta.authors, meta.publisher, meta.published, meta.description, meta.language) == (
+        "Bridges of the valley", ["Maria Lopez"], "River Gazette", dt.date(2023, 5, 4), "A short history.", "en")
+    assert meta.sources == {"title": "title-tag", "authors": "meta:author", "publisher": "opengraph",
+                            "published": "meta:article:published_time", "description": "opengraph",
+                            "language": "html-lang"}
+
+
+def test_merge_records_each_fields_source_and_the_detected_language_wins():
+    text = Metadata(title="Text title", description="Text standfirst", dateline="BERLIN", language="de",
+                    section=["World"])
+    page = PageMetadata(title="Page title", authors=["Ann Lee"], language="en", tags=["a"],
+                        sources={"title": "json-ld", "authors": "byline", "language": "html-lang", "tags": "trafilatura"})
+    merged = merge_metadata(page, text)
+    assert merged.language == "de"  # the declared language only fills in for detection
+    assert merged.sources == {"title": "json-ld", "authors": "byline", "tags": "trafilatura"}
+    undetected = merge_metadata(page, Metadata())
+    assert undetected.language == "en" and undetected.sources["language"] == "html-lang"
+
+
+def test_documents_carry_their_metadata_sources(tmp_path):
+    """An HTML page's fields name the reader's sources; a text dump's name the text reader ("text")
+    and language detection ("langid"); a field without a value has no entry."""
+    (tmp_path / "page.html.gz").write_bytes(AUDI.read_bytes())
+    (tmp_path / "dump.txt").write_text("Bridges of the valley\n\nBy Maria Lopez\n\n"
+                                       + "The old stone bridge was built in 1850 by the town council.\n" * 5)
+    result = process_batch(tmp_path, ["dump.txt", "page.html.gz"], NOW, Settings(extract_timeout=None))
+    rows = {row["source"]: row for row in result.documents}
+    dump, page = dict(rows["dump.txt"]["metadata_sources"]), dict(rows["page.html.gz"]["metadata_sources"])
+    assert dump == {"title": "text", "authors": "text", "language": "langid"}
+    assert page == {"title": "json-ld", "description": "opengraph", "authors": "json-ld", "publisher": "json-ld",
+                    "published": "json-ld", "tags": "trafilatura", "language": "langid"}

@@ -240,7 +240,7 @@ def test_new_columns_reach_parquet_typed(tmp_path, sample_paths):
     path = tmp_path / "documents" / "part.parquet"
     write_parquet_atomic(list(documents.values()), "documents", path)
     table = pq.read_table(path)
-    assert SCHEMA_VERSION == "4" and table.schema.metadata[b"textwash.schema_version"] == b"4"
+    assert table.schema.metadata[b"textwash.schema_version"] == SCHEMA_VERSION.encode()
     assert table.schema.field("fetched_at").type == pa.timestamp("us", tz="UTC")
     rows = duckdb.sql(f"select source, source_format, epoch(fetched_at) from '{path}' order by source").fetchall()
     assert rows == [("dump.jsonl#1", "jsonl/text", 1714979289.0), ("dump.jsonl#3", "jsonl/html", None),

@@ -59,7 +59,7 @@ def prepare(item: InputItem, extractor: HtmlExtractor, settings: Settings = Sett
     times = times if times is not None else StepTimes()
     with times.step("decode"):
         decoded = decode(item.data)  # its DecodeError is a Rejected
-    text, page_meta = decoded.text, PageMetadata(title=item.title)
+    text, page_meta = decoded.text, PageMetadata(title=item.title, sources={"title": "scraper"} if item.title else {})
     nul_count = text.count("\x00")
     if nul_count and not settings.strip_nul:
         raise Rejected(reasons.NUL_BYTES, f"{nul_count} NUL characters, the first at character {text.index(chr(0))} "
@@ -77,7 +77,8 @@ def prepare(item: InputItem, extractor: HtmlExtractor, settings: Settings = Sett
         except ExtractFailed as exc:
             raise Rejected(reasons.EXTRACT_FAILED, str(exc)) from None
         text, page_meta = extraction.text, extraction.meta
-        page_meta.title = page_meta.title or item.title
+        if not page_meta.title and item.title:
+            page_meta.title, page_meta.sources["title"] = item.title, "scraper"
         if not text.strip():
             raise Rejected(reasons.NO_ARTICLE_TEXT, "trafilatura found no main text on the page")
     with times.step("repair"):

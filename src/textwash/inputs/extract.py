@@ -1,4 +1,5 @@
-"""Extract: an HTML page's main text and page metadata through trafilatura, under a time cap.
+"""Extract: an HTML page's main text (trafilatura) and page metadata (our reader, trafilatura's
+where ours finds nothing), under a time cap.
 
 trafilatura has no timeout of its own, and a pathological page can keep it busy for minutes. With
 a cap set, pages are extracted in a worker process that is killed and replaced when a page runs
@@ -18,8 +19,9 @@ import subprocess
 import sys
 from dataclasses import dataclass, field
 
-from textwash.model.metadata import Metadata
 from textwash.config import DEFAULT_TIMEOUT_SECONDS
+from textwash.inputs.html_metadata import read_metadata
+from textwash.model.metadata import Metadata
 
 # A worker's start-up is not part of any page's time; this only guards against one that hangs.
 _STARTUP_SECONDS = 60
@@ -104,7 +106,12 @@ class PageMetadata:
     categories: list[str] = field(default_factory=list)
     tags: list[str] = field(default_factory=list)
     url: str | None = None
-    language: str | None = None
+    language: str | None = None  # the language the page declares: a fallback to detection
+    # Where each field's value came from, keyed by document column (title, authors, publisher,
+    # published, description, section, tags, language): our reader's source ("json-ld",
+    # "opengraph", "meta:author", "title-tag", ...), "trafilatura", or "scraper" for a title the
+    # input gave.
+    sources: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -127,6 +134,7 @@ def extract_page(html: str, url: str | None = None) -> Extraction:
     if tree is None:
         return Extraction("", PageMetadata())
     document = trafilatura.extract_metadata(tree, url, _DATE_PARAMS)  # reads the tree, changes nothing
+    guess = read_metadata(html, url)  # its own parse: the rules were measured on it
     url = url or document.url  # the page's canonical address, as trafilatura itself passes it on
     text = _text(trafilatura.bare_extraction(tree, url=url, fast=True, **_TEXT_OPTIONS))
     if len(text) < SHORT_TEXT_CHARS:
@@ -135,7 +143,7 @@ def extract_page(html: str, url: str | None = None) -> Extraction:
         recall = _text(trafilatura.bare_extraction(tree, url=url, **_RECALL_OPTIONS))
         if len(text) < MIN_SHARE_OF_RECALL * len(recall):
             text = recall
-    return Extraction(text, _page_metadata(document))
+    return Extraction(text, _page_metadata(guess, document))
 
 
 def _text(document) -> str:
@@ -143,7 +151,22 @@ def _text(document) -> str:
 
 
 def merge_metadata(page: PageMetadata, text: Metadata) -> Metadata:
-    """`text`'s metadata with every field the page states taken from the page instead."""
+    """`text`'s metadata with every field the page states taken from the page instead, bar the
+    language: the one detected in the text wins, the page's declaration fills in where detection
+    found none. (On the dev pages declaration and detection differed on 2 real articles of 81,
+    and the detected language was right on both; the declared one is a template's default.)
+
+    The result's `sources` say where each field came from: the page's source for a field the page
+    gave, the text's own (`text.sources`) for the rest.
+    """
+    sources = dict(text.sources)
+    for column, value in (("title", page.title), ("description", page.description), ("authors", page.authors),
+                          ("publisher", page.publisher), ("published", page.published),
+                          ("section", page.categories), ("tags", page.tags)):
+        if value:
+            sources[column] = page.sources.get(column, "page")
+    if not text.language and page.language:
+        sources["language"] = page.sources.get("language", "page")
     return dataclasses.replace(
         text,
         title=page.title or text.title,
@@ -152,23 +175,51 @@ def merge_metadata(page: PageMetadata, text: Metadata) -> Metadata:
         publisher=page.publisher or text.publisher,
         published=page.published or text.published,
         section=page.categories or text.section,
-        language=page.language or text.language,
+        language=text.language or page.language,
+        sources=sources,
     )
 
 
-def _page_metadata(document) -> PageMetadata:
+def _page_metadata(guess, document) -> PageMetadata:
+    """Our reader's fields (`guess`), each one it left empty taken from trafilatura's (`document`)."""
+    sources: dict[str, str] = {}
+
+    def pick(column, ours, source, theirs):
+        if ours:
+            sources[column] = source or "html"
+            return ours
+        if theirs:
+            sources[column] = "trafilatura"
+        return theirs
+
     return PageMetadata(
-        title=_clean(document.title),
-        authors=_split(document.author, ";"),
-        published=_iso_date(document.date),
-        publisher=_clean(document.sitename),
-        description=_clean(document.description),
-        categories=_split(document.categories, ","),
-        tags=_split(document.tags, ","),
+        title=pick("title", _clean(guess.title), guess.sources.get("title"), _clean(document.title)),
+        authors=pick("authors", _split(guess.authors, ";"), guess.sources.get("authors"), _split(document.author, ";")),
+        published=pick("published", _iso_date(guess.published), guess.sources.get("published"), _iso_date(document.date)),
+        publisher=pick("publisher", _clean(guess.site_name), guess.sources.get("site_name"), _clean(document.sitename)),
+        description=pick("description", _clean(guess.description), guess.sources.get("description"),
+                         _clean(document.description)),
+        categories=pick("section", [], None, _split(document.categories, ",")),
+        tags=pick("tags", [], None, _split(document.tags, ",")),
         url=_clean(document.url),
-        # "en-US" and "en" are one language for our purposes, the column holds the primary tag.
-        language=(_clean(document.language) or "").split("-")[0].split("_")[0].lower() or None,
+        language=pick("language", language_code(guess.language), guess.sources.get("language"),
+                      language_code(document.language)),
+        sources=sources,
     )
+
+
+_LANGUAGE_CODE = re.compile(r"[a-z]{2,3}")
+
+
+def language_code(value) -> str | None:
+    """The primary language subtag of a declared language ("en-US" and "en" are one language
+    here), or None when it is not one.
+
+    >>> language_code("en-US"), language_code("pt_BR"), language_code(" DE "), language_code("english")
+    ('en', 'pt', 'de', None)
+    """
+    code = (_clean(value) or "").replace("_", "-").split("-")[0].lower()
+    return code if _LANGUAGE_CODE.fullmatch(code) else None
 
 
 def _clean(value) -> str | None:

@@ -15,3 +15,6 @@ class Metadata:
     published: dt.date | None = None
     section: list[str] = field(default_factory=list)
     language: str | None = None  # ISO 639-1 code, detected from the page's prose
+    # Where a field's value came from when not from this reader ("text") or, for the language,
+    # detection ("langid"): merge_metadata fills it for the fields an HTML page gave.
+    sources: dict[str, str] = field(default_factory=dict)

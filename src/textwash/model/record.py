@@ -18,6 +18,24 @@ def document_id(source: str, source_sha256: str) -> str:
     return sha256_hex(f"{source}\n{source_sha256}".encode())[:32]
 
 
+# The columns metadata_sources speaks for, and where a value came from when the metadata's
+# `sources` do not say: the text reader, or for the language its detection.
+METADATA_COLUMNS = ("title", "description", "authors", "publisher", "dateline", "published", "section", "tags",
+                    "language")
+_DEFAULT_SOURCE = {"language": "langid"}
+
+
+def metadata_sources(row: dict, sources: dict[str, str]) -> list[tuple[str, str]]:
+    """(column, source) for each metadata column of `row` that holds a value, in column order.
+
+    >>> metadata_sources({"title": "T", "authors": [], "language": "en", "published": None},
+    ...                  {"title": "json-ld", "authors": "byline"})
+    [('title', 'json-ld'), ('language', 'langid')]
+    """
+    return [(column, sources.get(column) or _DEFAULT_SOURCE.get(column, "text"))
+            for column in METADATA_COLUMNS if row.get(column)]
+
+
 def build_document(
     *,
     source: str,
@@ -34,7 +52,7 @@ def build_document(
     tags: list[str] | None = None,
 ) -> dict:
     text = page.text()
-    return {
+    row = {
         "doc_id": document_id(source, source_sha256),
         "source": source,
         "source_sha256": source_sha256,
@@ -60,6 +78,8 @@ def build_document(
         "pipeline_version": __version__,
         "processed_at": processed_at,
     }
+    row["metadata_sources"] = metadata_sources(row, meta.sources)
+    return row
 
 
 def build_reject(

@@ -10,7 +10,8 @@ import pyarrow as pa
 
 from textwash import __version__
 
-SCHEMA_VERSION = "4"  # 2: fetched_at, source_format, tags; 3: duplicate_of; 4: clean_confidence
+SCHEMA_VERSION = "5"  # 2: fetched_at, source_format, tags; 3: duplicate_of; 4: clean_confidence;
+# 5: metadata_sources
 
 # Below this clean_confidence the cleaner was unsure the kept text is the article: show, stats and
 # the report single such documents out.
@@ -38,6 +39,14 @@ DOCUMENT_SCHEMA = pa.schema(
         pa.field("section", pa.list_(pa.string())),
         pa.field("tags", pa.list_(pa.string())),
         pa.field("language", pa.string()),
+        # Where each metadata column's value came from: column name -> source, for the columns that
+        # hold a value (title, description, authors, publisher, dateline, published, section,
+        # tags, language). Sources: "text" (read from the text's lines), "langid" (language
+        # detected from the text), "scraper" (a title the input gave), "trafilatura", or the HTML
+        # reader's (inputs/html_metadata.py): "json-ld", "opengraph", "meta:<name>", "title-tag",
+        # "h1", "byline", "rel=author", "itemprop=author", "htmldate", "time", "html-lang".
+        # Empty when no column holds a value; null in files written before schema version 5.
+        pa.field("metadata_sources", pa.map_(pa.string(), pa.string())),
         pa.field("text", pa.string(), nullable=False),
         pa.field("word_count", pa.int32(), nullable=False),
         # How sure the cleaner is that `text` is the article (0-1); null when no layer judged the page.

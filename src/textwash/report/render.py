@@ -406,8 +406,15 @@ def metadata_items(row: dict) -> list[tuple[str, str]]:
 
 
 def show_value(value) -> str:
+    """A column's value as a document page shows it.
+
+    >>> show_value([("title", "json-ld"), ("language", "langid")])  # a map column (metadata_sources)
+    'title: json-ld, language: langid'
+    """
     if isinstance(value, list):
         return ", ".join(show_value(v) for v in value)
+    if isinstance(value, tuple) and len(value) == 2:  # a map's entry
+        return f"{show_value(value[0])}: {show_value(value[1])}"
     if isinstance(value, dt.datetime):
         return value.isoformat(sep=" ", timespec="seconds")
     if isinstance(value, dt.date):
