@@ -5,12 +5,12 @@ from __future__ import annotations
 import bisect
 from collections import Counter
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from textwash.dataset.ledger import load_ledger
+from textwash.model.record import url_site
 from textwash.model.schema import LOW_CONFIDENCE, is_low_confidence
 from textwash.dataset.store import KINDS, LEDGER_FILE, Dataset
 
@@ -115,6 +115,5 @@ def _size(path: Path) -> int:
 
 
 def _site(url: str | None, publisher: str | None) -> str | None:
-    """Where a document came from: its URL's host, else its publisher."""
-    host = urlsplit(url).hostname if url else None
-    return host.removeprefix("www.") if host else publisher
+    """Where a document came from: its URL's site, else its publisher."""
+    return url_site(url) or publisher

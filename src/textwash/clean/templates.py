@@ -19,11 +19,11 @@ import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from urllib.parse import urlsplit
 
 import numpy as np
 
 from textwash.model.page import Page
+from textwash.model.record import url_site
 from textwash.clean.layer import Layer, PageState
 from textwash.reasons import TEMPLATE, TEMPLATE_FAMILY
 
@@ -41,17 +41,22 @@ _DIGITS = re.compile(r"\d+")
 
 
 def site_of(source: str, url: str | None = None) -> str:
-    """The site a document belongs to: the url's host, else the folder of its source path."""
-    if url:
-        host = urlsplit(url).hostname
-        if host:
-            return host.removeprefix("www.")
-    return str(PurePosixPath(source.replace("\\", "/")).parent)
+    """The site a document belongs to: the url's host, else the folder of its source path.
+
+    >>> site_of("blog/2024/post.txt"), site_of("blog/post.txt", "https://www.example.org/p")
+    ('blog/2024', 'example.org')
+    """
+    return url_site(url) or str(PurePosixPath(source.replace("\\", "/")).parent)
 
 
 def line_key(text: str) -> int | None:
     """A short, stable key for a line (64 bits of its hash): case, spacing and numbers (dates,
-    counts) do not matter."""
+    counts) do not matter; a line of more than MAX_WORDS words has none.
+
+    >>> line_key("Posted  3 May 2024") == line_key("posted 14 may 2025")
+    True
+    >>> line_key("")
+    """
     words = text.split()
     if not text or len(words) > MAX_WORDS:
         return None

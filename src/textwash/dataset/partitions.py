@@ -19,6 +19,12 @@ MAX_PARTITION_CHARS = 160
 
 
 def partition_value(row: dict, column: str) -> str:
+    """The hive folder value of `row` for the partition `column`: quoted whole, so that no value
+    leaves its folder, and cut to MAX_PARTITION_CHARS with a hash.
+
+    >>> partition_value({"language": "en/us"}, "language"), partition_value({"language": None}, "language")
+    ('en%2Fus', '__HIVE_DEFAULT_PARTITION__')
+    """
     if column == PROCESSED_DATE:
         return date_partition(row["processed_at"])
     value = row.get(column)

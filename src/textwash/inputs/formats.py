@@ -58,7 +58,11 @@ class InputItem:
 
 def input_file(source: str, files: Collection[str]) -> str:
     """The raw file (one of `files`) that the record `source` came from: itself, or for an item of
-    a container (`file#LINE`, `file#RECORD-ID`) the part before its last '#'."""
+    a container (`file#LINE`, `file#RECORD-ID`) the part before its last '#'.
+
+    >>> input_file("dump.jsonl#12", {"dump.jsonl"}), input_file("a#b.txt", {"a#b.txt"})
+    ('dump.jsonl', 'a#b.txt')
+    """
     return source if source in files else source.rsplit("#", 1)[0]
 
 
@@ -71,7 +75,11 @@ class BadItem:
 
 
 def sidecar_of(path: Path) -> Path:
-    """The metadata sidecar of a one-document file: name.txt, name.html.gz → name.json."""
+    """The metadata sidecar of a one-document file.
+
+    >>> sidecar_of(Path("raw/a.txt")).as_posix(), sidecar_of(Path("raw/b.html.gz")).as_posix()
+    ('raw/a.json', 'raw/b.json')
+    """
     name = path.name[: -len(".gz")] if path.name.lower().endswith(".gz") else path.name
     return path.with_name(Path(name).stem + ".json")
 

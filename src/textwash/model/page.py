@@ -21,7 +21,11 @@ _SENTENCE_END = re.compile(rf"(?:[.!?…:;。！？][{re.escape(CLOSERS)}]*|[\U0
 def ends_as_sentence(text: str) -> bool:
     """Whether `text` ends like a sentence. Only its end is searched: a match starts at most three
     characters before the closing quotes and brackets (":-D"), and searching a long line from its
-    start costs a step per character."""
+    start costs a step per character.
+
+    >>> ends_as_sentence('He said "no."'), ends_as_sentence("Read more"), ends_as_sentence("見た。")
+    (True, False, True)
+    """
     start = len(text.rstrip().rstrip(CLOSERS)) - 3
     return _SENTENCE_END.search(text, max(start, 0)) is not None
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from urllib.parse import urlsplit
 
 from textwash import __version__
 from textwash.model.page import Page
@@ -11,6 +12,17 @@ from textwash.model.metadata import Metadata
 
 def sha256_hex(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
+
+
+def url_site(url: str | None) -> str | None:
+    """The site of a URL: its host without "www."; None without a host. Templates, the report and
+    stats each fall back from it in their own way (the source's folder, "(no URL)", the publisher).
+
+    >>> url_site("https://www.example.org/news/a.html"), url_site("not a url")
+    ('example.org', None)
+    """
+    host = urlsplit(url).hostname if url else None
+    return host.removeprefix("www.") if host else None
 
 
 def document_id(source: str, source_sha256: str) -> str:

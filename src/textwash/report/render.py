@@ -33,7 +33,6 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import jinja2
 import markupsafe
@@ -46,6 +45,7 @@ import pyarrow.parquet as pq
 from textwash import __version__
 from textwash.model import schema
 from textwash.model.page import WORD
+from textwash.model.record import url_site
 from textwash.model.schema import LOW_CONFIDENCE, confidence_label, is_low_confidence
 from textwash.dataset.store import write_table_atomic
 from textwash.reasons import (
@@ -129,6 +129,11 @@ class Overview:
 
 
 def share(kept: int, removed: int) -> float:
+    """The removed share of a document's words.
+
+    >>> share(3, 1), share(0, 0)
+    (0.25, 0.0)
+    """
     total = kept + removed
     return removed / total if total else 0.0
 
@@ -176,15 +181,18 @@ def site_of(row: dict) -> str:
     """The site a document came from: its `site` column if the dataset has one, else its URL's host."""
     if row.get("site"):
         return str(row["site"])
-    host = urlsplit(row.get("url") or "").hostname
-    if not host:
-        return NO_SITE
-    return host.removeprefix("www.")
+    return url_site(row.get("url")) or NO_SITE
 
 
 def page_of(doc_id: str | None) -> str:
     """The path of a document's page, relative to the report folder: a function of its id alone,
-    so any page can link any other. Ids are hex; any other id is named by its hash."""
+    so any page can link any other. Ids are hex; any other id is named by its hash.
+
+    >>> page_of("0a1b2c")
+    'documents/0a1b2c.html'
+    >>> page_of("../etc/passwd").startswith("documents/id-")
+    True
+    """
     doc_id = doc_id or ""
     if not re.fullmatch(r"[0-9A-Za-z_-]{1,128}", doc_id):
         doc_id = "id-" + hashlib.sha256(doc_id.encode()).hexdigest()[:32]
