@@ -56,25 +56,32 @@ def _from_cli(field: dataclasses.Field, value):
     return value
 
 
-def with_config_options(**defaults):
+# The parameter a command receives each config class as.
+_CONFIG_PARAMETERS = {Settings: "settings", RunOptions: "options"}
+
+
+def with_config_options(classes=(Settings, RunOptions), **defaults):
     """Give a command one option per field of Settings and RunOptions (textwash.config, the one
-    spec), with `defaults` in place of the spec's; the command receives them as `settings` and
-    `options`."""
+    spec), or of those of `classes`, with `defaults` in place of the spec's; the command receives
+    them as `settings` and `options`."""
     def decorate(command):
-        own = [p for p in inspect.signature(command, eval_str=True).parameters.values() if p.name not in ("settings", "options")]
-        fields = {cls: dataclasses.fields(cls) for cls in (Settings, RunOptions)}
+        own = [p for p in inspect.signature(command, eval_str=True).parameters.values()
+               if p.name not in _CONFIG_PARAMETERS.values()]
+        fields = {cls: dataclasses.fields(cls) for cls in classes}
         added = [_cli_parameter(field, typing.get_type_hints(cls)[field.name], defaults.get(field.name, field.default))
                  for cls, cls_fields in fields.items() for field in cls_fields]
 
         @functools.wraps(command)
         def wrapper(**values):
             try:
-                settings, options = (cls(**{field.name: _from_cli(field, values.pop(field.name)) for field in cls_fields})
-                                     for cls, cls_fields in fields.items())
-                check_layers(settings.layers_off)
+                config = {_CONFIG_PARAMETERS[cls]: cls(**{field.name: _from_cli(field, values.pop(field.name))
+                                                          for field in cls_fields})
+                          for cls, cls_fields in fields.items()}
+                if "settings" in config:
+                    check_layers(config["settings"].layers_off)
             except ValueError as exc:
                 raise typer.BadParameter(str(exc)) from None
-            return command(**values, settings=settings, options=options)
+            return command(**values, **config)
 
         wrapper.__signature__ = inspect.Signature(own + added)
         wrapper.__annotations__ = {p.name: p.annotation for p in own + added}
@@ -199,6 +206,69 @@ def _run_flow(raw: str, out: str, workers: int, dask_address: str | None, settin
     )
 
 
+@app.command("clean")
+@with_config_options(classes=(Settings,))
+def clean_command(
+    file: Annotated[str, typer.Argument(metavar="FILE", help="A .txt or .html file (its .json sidecar, gzip, JSONL dumps and WARC archives read as `run` reads them), or - for standard input.")],
+    json_output: Annotated[bool, typer.Option("--json", help="Print the record as JSON, one line per document (dates in ISO 8601).")] = False,
+    removed: Annotated[bool, typer.Option("--removed", help="Print the whole document with every removed span marked with its reason, as `show --removed` does.")] = False,
+    html: Annotated[bool, typer.Option("--html", help="Read the input as HTML, whatever its name or first bytes say.")] = False,
+    templates: Annotated[Optional[Path], typer.Option(help="Site templates that runs learned: an output folder of `textwash run`, or its site-templates.json.")] = None,
+    *,
+    settings: Settings,
+) -> None:
+    """Clean one document in this process, no flow and no dataset, and print its text (or its record)."""
+    import json
+    import sys
+
+    from textwash.api import Cleaner
+    from textwash.reasons import Rejected
+
+    if json_output and removed:
+        raise typer.BadParameter("--json and --removed print different things: choose one")
+    if file != "-" and not Path(file).is_file():
+        raise typer.BadParameter(f"{file} is not a file", param_hint="FILE")
+    kind = "html" if html else None
+    try:
+        cleaner = Cleaner(settings, templates=templates)
+    except (OSError, ValueError) as exc:
+        raise typer.BadParameter(str(exc), param_hint="--templates") from None
+    with cleaner:
+        if file == "-":
+            try:
+                results = [cleaner.clean(sys.stdin.buffer.read(settings.max_bytes + 1), kind=kind, source=STDIN_SOURCE)]
+            except Rejected as exc:
+                results = [exc]
+        else:
+            results = cleaner.clean_file(file, kind=kind)
+    several = len(results) > 1
+    for result in results:
+        if isinstance(result, Rejected):
+            notes = "".join(f" ({note})" for note in getattr(result, "__notes__", ()))
+            typer.echo(f"{file}: rejected, {result.reason}: {result.detail}{notes}", err=True)
+        elif json_output:
+            typer.echo(json.dumps(result.to_dict(), ensure_ascii=False, default=_iso))
+        elif removed:
+            print_record(result.to_dict(), removed=True)
+        else:
+            if several:
+                typer.echo(f"==> {result.source} <==")
+            typer.echo(result.text)
+    if any(isinstance(result, Rejected) for result in results):
+        raise typer.Exit(1)
+
+
+# The source a document read from standard input is recorded under.
+STDIN_SOURCE = "<stdin>"
+
+
+def _iso(value):
+    """JSON for the record's dates and timestamps: ISO 8601."""
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")
+
+
 @app.command()
 def serve(
     config: Annotated[Path, typer.Option(help="The prefect.yaml whose deployments to serve.")] = Path("prefect.yaml"),
@@ -292,37 +362,43 @@ def show(
         raise typer.BadParameter(str(exc), param_hint="DATASET") from None
     rows = sorted((r for r in rows if source is None or source in r["source"]), key=lambda r: r["source"])
     for row in rows[:limit]:
-        console.rule(f"[bold]{row['source']}")
-        for key in ("title", "description", "authors", "publisher", "dateline", "published", "section",
-                    "language", "url", "word_count", "encoding", "repaired"):
-            value = row.get(key)
-            if value not in (None, [], ""):
-                console.print(f"[cyan]{key:>12}[/] {value}", highlight=False, markup=True)
-        confidence = row.get("clean_confidence")
-        label = confidence_label(confidence)
-        shown = f"[yellow]{label}[/]" if is_low_confidence(confidence) else label
-        console.print(f"[cyan]{'confidence':>12}[/] {shown}", highlight=False)
-        paragraphs = row["text"].split("\n\n")
-        cut = row.get("removed") or []
-        width = max(40, console.width - 4)
-        if removed:
-            # The whole document in order: each removed span where it stood, marked with its reason.
-            cuts_before: dict[int, list[dict]] = {}
-            for span in cut:
-                cuts_before.setdefault(span["paragraph"], []).append(span)
-            for index in range(len(paragraphs) + 1):
-                for span in cuts_before.get(index, []):
-                    console.print(f"  [red]✗[/] [yellow]{span['reason']}[/]: ", end="")
-                    console.print(textwrap.shorten(span["text"], max(40, console.width - 30)), highlight=False, markup=False)
-                if index < len(paragraphs):
-                    console.print(textwrap.indent(textwrap.fill(paragraphs[index], width), "    "), highlight=False, markup=False)
-            continue
-        for paragraph in paragraphs[:lines]:
-            console.print(textwrap.indent(textwrap.fill(paragraph, width), "    "), highlight=False, markup=False)
-        if len(paragraphs) > lines:
-            console.print(f"    … {len(paragraphs) - lines} more paragraphs", style="dim")
-        console.print(f"    {len(cut)} spans removed (--removed shows the whole document with them)", style="dim")
+        print_record(row, removed=removed, lines=lines)
     console.print(f"{min(len(rows), limit)} of {len(rows)} records shown")
+
+
+def print_record(row: dict, *, removed: bool = False, lines: int = 3) -> None:
+    """A record readably: source, metadata, confidence, then its first `lines` paragraphs, or with
+    `removed` the whole document with every removed span marked where it stood, with its reason."""
+    console.rule(f"[bold]{row['source']}")
+    for key in ("title", "description", "authors", "publisher", "dateline", "published", "section",
+                "language", "url", "word_count", "encoding", "repaired"):
+        value = row.get(key)
+        if value not in (None, [], ""):
+            console.print(f"[cyan]{key:>12}[/] {value}", highlight=False, markup=True)
+    confidence = row.get("clean_confidence")
+    label = confidence_label(confidence)
+    shown = f"[yellow]{label}[/]" if is_low_confidence(confidence) else label
+    console.print(f"[cyan]{'confidence':>12}[/] {shown}", highlight=False)
+    paragraphs = row["text"].split("\n\n")
+    cut = row.get("removed") or []
+    width = max(40, console.width - 4)
+    if removed:
+        # The whole document in order: each removed span where it stood, marked with its reason.
+        cuts_before: dict[int, list[dict]] = {}
+        for span in cut:
+            cuts_before.setdefault(span["paragraph"], []).append(span)
+        for index in range(len(paragraphs) + 1):
+            for span in cuts_before.get(index, []):
+                console.print(f"  [red]✗[/] [yellow]{span['reason']}[/]: ", end="")
+                console.print(textwrap.shorten(span["text"], max(40, console.width - 30)), highlight=False, markup=False)
+            if index < len(paragraphs):
+                console.print(textwrap.indent(textwrap.fill(paragraphs[index], width), "    "), highlight=False, markup=False)
+        return
+    for paragraph in paragraphs[:lines]:
+        console.print(textwrap.indent(textwrap.fill(paragraph, width), "    "), highlight=False, markup=False)
+    if len(paragraphs) > lines:
+        console.print(f"    … {len(paragraphs) - lines} more paragraphs", style="dim")
+    console.print(f"    {len(cut)} spans removed (--removed shows the whole document with them)", style="dim")
 
 
 @app.command()

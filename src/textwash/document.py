@@ -212,7 +212,7 @@ def process_batch(root: Path, sources: list[str], processed_at: dt.datetime, set
     with HtmlExtractor(settings.extract_timeout) as extractor:
         for source in sources:
             with result.times.step("read"):
-                items = list(_items(root, source, settings))
+                items = list(file_items(root, source, settings))
             for item in items:
                 if isinstance(item, BadItem):
                     result.rejects.append(_reject(item.source, item.reason, item.detail, item.data, processed_at))
@@ -221,41 +221,62 @@ def process_batch(root: Path, sources: list[str], processed_at: dt.datetime, set
                     ready.append(prepare(item, extractor, settings, result.times))
                 except Exception as exc:  # one bad document must never stop the run
                     result.rejects.append(_reject(item.source, *_reject_reason(item.source, exc), item.data, processed_at))
-    with result.times.step("learn templates"):
+    result.templates, keys = batch_templates(ready, templates, settings.layers_off, result.times)
+    for prepared, row in zip(ready, clean_prepared(ready, rules, settings.layers_off, keys, processed_at, result.times)):
+        if isinstance(row, Exception):  # one bad document must never stop the run
+            source = prepared.item.source
+            result.rejects.append(_reject(source, *_reject_reason(source, row), prepared.item.data, processed_at))
+        else:
+            result.documents.append(row)
+    return result
+
+
+def batch_templates(ready: list[Prepared], templates: TemplateState | None, layers_off: frozenset[str] = frozenset(),
+                    times: StepTimes | None = None) -> tuple[TemplateState, list[frozenset[int]]]:
+    """Learn the site templates of the prepared items `ready`, added to `templates` (what earlier
+    runs learned): the batch's own counts, and each item's template lines (none with the
+    templates layer off)."""
+    times = times if times is not None else StepTimes()
+    with times.step("learn templates"):
         sites = [site_of(p.item.source, p.item.url) for p in ready]
-        result.templates = learn(
+        learned = learn(
             ((site, document_digest(p.item.data), p.repaired.text.split("\n")) for site, p in zip(sites, ready)),
             known=templates,
         )
+    if "templates" in layers_off:
+        return learned, [frozenset()] * len(ready)
     # Only the batch's own sites: the known state covers the whole dataset, and copying it all
     # for every batch would grow with the dataset.
     known = TemplateState()
     if templates is not None:
         known.merge(TemplateState({site: templates.sites[site] for site in set(sites) if site in templates.sites}))
-    known.merge(result.templates)
-    use_templates = "templates" not in settings.layers_off
+    known.merge(learned)
     keys_of_site: dict[str, frozenset[int]] = {}  # a site's template lines, worked out once a batch
-    states = []
-    for site, prepared in zip(sites, ready):
-        keys: frozenset[int] = frozenset()
-        if use_templates:
+    with times.step("learn templates"):
+        for site in sites:
             if site not in keys_of_site:
-                with result.times.step("learn templates"):
-                    keys_of_site[site] = known.template_keys(site)
-            keys = keys_of_site[site]
-        states.append(page_state(prepared, rules, settings.layers_off, keys))
-    # Layer after layer over the whole batch: the segment model judges all its pages in one call.
-    run_layers(states, result.times)
+                keys_of_site[site] = known.template_keys(site)
+    return learned, [keys_of_site[site] for site in sites]
+
+
+def clean_prepared(ready: list[Prepared], rules: RuleSet, layers_off: frozenset[str], keys: list[frozenset[int]],
+                   processed_at: dt.datetime, times: StepTimes | None = None) -> list[dict | Exception]:
+    """Clean the prepared items `ready` together, each with its template lines `keys`: layer after
+    layer over the whole batch, so the segment model judges all its pages in one call. Each item's
+    document row, or the exception (a Rejected, or a bug's) that keeps it from being a document."""
+    times = times if times is not None else StepTimes()
+    states = [page_state(prepared, rules, layers_off, item_keys) for prepared, item_keys in zip(ready, keys)]
+    run_layers(states, times)
+    rows: list[dict | Exception] = []
     for prepared, state in zip(ready, states):
         try:
             if state.failure is not None:
                 raise state.failure
-            with result.times.step("record"):
-                result.documents.append(document_row(prepared, state, processed_at))
-        except Exception as exc:  # one bad document must never stop the run
-            source = prepared.item.source
-            result.rejects.append(_reject(source, *_reject_reason(source, exc), prepared.item.data, processed_at))
-    return result
+            with times.step("record"):
+                rows.append(document_row(prepared, state, processed_at))
+        except Exception as exc:
+            rows.append(exc)
+    return rows
 
 
 def _reject_reason(source: str, exc: Exception) -> tuple[str, str]:
@@ -265,7 +286,7 @@ def _reject_reason(source: str, exc: Exception) -> tuple[str, str]:
     return reasons.INTERNAL_ERROR, f"{type(exc).__name__}: {exc}"
 
 
-def _items(root: Path, source: str, settings: Settings) -> Iterator[InputItem | BadItem]:
+def file_items(root: Path, source: str, settings: Settings) -> Iterator[InputItem | BadItem]:
     """The items of one file; a file that cannot be opened, or a reader that fails, is one BadItem."""
     try:
         yield from read_items(root, source, settings.max_bytes, settings.max_ratio)

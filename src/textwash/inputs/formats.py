@@ -32,7 +32,7 @@ _JSONL_SUFFIXES = {".jsonl", ".ndjson"}
 _WARC_SUFFIXES = {".warc"}
 _GZIP_MAGIC = b"\x1f\x8b"
 _HTML_MIME = ("text/html", "application/xhtml+xml")
-_SNIFF = 1024
+SNIFF_BYTES = 1024  # what tells a file's kind when its name does not
 _GZIP_MEMBER = b"\x1f\x8b\x08"
 _WARC_START = b"\nWARC/1."  # a header line after the blank line that closes a record
 _WARC_TYPES = {"warcinfo", "response", "resource", "request", "metadata", "revisit", "conversion", "continuation"}
@@ -223,12 +223,31 @@ class RatioCapped:
 
 def _sniff(stream) -> str:
     """The kind of a file whose name does not say: WARC, HTML, or else text."""
-    head = stream.peek(_SNIFF)[:_SNIFF] if hasattr(stream, "peek") else b""
+    return sniff(stream.peek(SNIFF_BYTES)[:SNIFF_BYTES] if hasattr(stream, "peek") else b"")
+
+
+def sniff(data: bytes) -> str:
+    """The kind of a document whose name does not say, from its first SNIFF_BYTES bytes:
+    "warc" (an archive of many), HTML, or else TEXT.
+
+    >>> sniff(b"<!DOCTYPE html><html><body>Hi</body></html>"), sniff(b"Hello"), sniff(b"WARC/1.0")
+    ('html', 'text', 'warc')
+    """
+    head = data[:SNIFF_BYTES]
     if head.startswith(b"WARC/"):
         return "warc"
     if _looks_like_html(head):
         return HTML
     return TEXT
+
+
+def kind_of_name(name: str) -> str | None:
+    """What a file's name says it holds (TEXT, HTML, "jsonl" or "warc", gzipped or not), or None.
+
+    >>> kind_of_name("page.HTML.gz"), kind_of_name("dump.jsonl"), kind_of_name("notes")
+    ('html', 'jsonl', None)
+    """
+    return _container(Path(name))
 
 
 def _looks_like_html(head: bytes) -> bool:
