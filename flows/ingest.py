@@ -25,7 +25,7 @@ from prefect.futures import as_completed  # noqa: E402
 from prefect.task_runners import ProcessPoolTaskRunner  # noqa: E402
 from prefect.tasks import exponential_backoff  # noqa: E402
 
-from textwash.clean.templates import TemplateState  # noqa: E402
+from textwash.cleaning.templates import TemplateState  # noqa: E402
 from textwash.config import RunOptions, Settings  # noqa: E402
 from textwash.dataset.store import Dataset  # noqa: E402
 from textwash.inputs.selection import Selection  # noqa: E402

@@ -17,8 +17,8 @@ from typer.testing import CliRunner
 import textwash
 from textwash.api import Cleaner, Document, Input, RemovedSpan
 from textwash.cli import app
-from textwash.clean.model import SegmentModel
-from textwash.clean.templates import save_state
+from textwash.cleaning.model import SegmentModel
+from textwash.cleaning.templates import save_state
 from textwash.config import Settings
 from textwash.document import process_batch
 from textwash.model.record import build_document
@@ -205,10 +205,10 @@ def test_site_templates_a_dataset_learned(tmp_path):
         Cleaner(templates=tmp_path / "missing")
 
 
-def test_textwash_clean_is_the_function_and_still_the_package():
-    import textwash.clean.templates  # noqa: F401  (the cleaning layers' subpackage, imported as usual)
+def test_the_public_names_load_on_first_use():
+    import textwash.cleaning.templates  # noqa: F401  (the cleaning layers' package does not shadow the API)
 
-    assert callable(textwash.clean) and textwash.clean.LAYER_NAMES[0] == "unwrap"
+    assert textwash.clean is textwash.api.clean
     assert textwash.clean(PAGE, processed_at=NOW) == textwash.api.clean(PAGE, processed_at=NOW)
     assert set(textwash.__all__) <= set(dir(textwash))
     for name in textwash.__all__:

@@ -1,9 +1,9 @@
 import pytest
 
-from textwash.clean.end_rules import apply_end_rules
-from textwash.clean.line_rules import apply_line_rules
+from textwash.cleaning.end_rules import apply_end_rules
+from textwash.cleaning.line_rules import apply_line_rules
 from textwash.model.page import Page
-from textwash.clean.ruleset import load_rules, parse_rules
+from textwash.cleaning.ruleset import load_rules, parse_rules
 
 PROSE = "The minister said on Tuesday that the talks would resume next week in the capital."
 

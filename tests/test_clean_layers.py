@@ -1,12 +1,12 @@
 """Each cleaning layer on crafted pages: what it must remove, what it must keep, and the reason."""
 from __future__ import annotations
 
-from textwash.clean.line_rules import apply_line_rules
-from textwash.clean.line_classes import LineClass, classify, stoplist
+from textwash.cleaning.line_rules import apply_line_rules
+from textwash.cleaning.line_classes import LineClass, classify, stoplist
 from textwash.reasons import MODEL_FAMILY
 from textwash.model.page import Line, Page
 from textwash.document import clean_text
-from textwash.clean.ruleset import load_rules
+from textwash.cleaning.ruleset import load_rules
 
 PROSE = [
     "The city council voted on Tuesday to expand the bus network into the northern districts, "

@@ -8,12 +8,12 @@ import numpy as np
 import pytest
 
 from test_clean_layers import PROSE, reasons
-from textwash.clean.model import FEATURES, apply_model, article_states, page_segments, segment_model
-from textwash.clean.line_classes import classify
+from textwash.cleaning.model import FEATURES, apply_model, article_states, page_segments, segment_model
+from textwash.cleaning.line_classes import classify
 from textwash.model.page import Page
 from textwash.config import Settings
 from textwash.document import clean_text, process_batch
-from textwash.clean.ruleset import load_rules
+from textwash.cleaning.ruleset import load_rules
 
 RULES = load_rules()
 NOW = dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc)

@@ -9,7 +9,7 @@ from textwash.dataset.dedup import (
 )
 from textwash.document import process_bytes
 from textwash.model.record import sha256_hex
-from textwash.clean.ruleset import load_rules
+from textwash.cleaning.ruleset import load_rules
 from test_dataset import TEASERS
 
 NOW = dt.datetime(2026, 1, 2, tzinfo=dt.timezone.utc)

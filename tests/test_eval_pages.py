@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from shingles import precision_recall_f1, scaled_counts
-from textwash.clean import LAYER_NAMES as LAYERS
+from textwash.cleaning import LAYER_NAMES as LAYERS
 from textwash.config import Settings
 from textwash.document import process_batch
 

@@ -3,7 +3,7 @@ import datetime as dt
 import pytest
 
 from textwash.model.page import Page
-from textwash.clean.metadata import extract_metadata, parse_date
+from textwash.cleaning.metadata import extract_metadata, parse_date
 
 BODY = ("The minister said on Tuesday that the talks would resume next week in the capital, "
         "after two days of meetings that ended without an agreement.")

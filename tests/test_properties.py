@@ -26,7 +26,7 @@ from textwash.inputs.formats import HTML, InputItem
 from textwash.config import Settings
 from textwash.document import clean_text, prepare, process_prepared
 from textwash.inputs.repair import repair
-from textwash.clean.ruleset import load_rules
+from textwash.cleaning.ruleset import load_rules
 
 RULES = load_rules(None)
 NOW = dt.datetime(2026, 1, 2, tzinfo=dt.timezone.utc)

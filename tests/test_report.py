@@ -19,7 +19,7 @@ from typer.testing import CliRunner
 
 from conftest import SAMPLES, fold
 from textwash.report import render as report
-from textwash.clean.model import COMMENT, FOOTER, HEADER, INSIDE, LEGAL, MENU, TEASER
+from textwash.cleaning.model import COMMENT, FOOTER, HEADER, INSIDE, LEGAL, MENU, TEASER
 from textwash.reasons import TEMPLATE
 from textwash.cli import app
 from textwash.document import process_batch
@@ -27,7 +27,7 @@ from textwash.reasons import NUL_REASON
 from textwash.reasons import reason_family
 from textwash.report.render import (KNOWN_FAMILIES, OTHER_INK, REASON_INKS, document_blocks, list_order, page_of,
                              reason_ink, summarize, tint, write_report)
-from textwash.clean.ruleset import load_rules
+from textwash.cleaning.ruleset import load_rules
 from textwash.model.schema import DOCUMENT_SCHEMA
 from textwash.dataset.store import write_parquet_atomic
 

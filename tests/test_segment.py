@@ -6,7 +6,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from textwash.clean.segment import MAX_PIECE, MIN_CHARS, split_line
+from textwash.cleaning.segment import MAX_PIECE, MIN_CHARS, split_line
 
 MENU = "Home News Sport Business Travel Culture Weather Share Tweet Email"
 ARTICLE = [

@@ -7,7 +7,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 
 from textwash.reasons import TEMPLATE as REASON
-from textwash.clean.templates import TemplateState, learn, line_key, load_state, save_state, site_of
+from textwash.cleaning.templates import TemplateState, learn, line_key, load_state, save_state, site_of
 from textwash.config import Settings
 from textwash.document import process_batch
 from textwash.run.driver import run_dataset

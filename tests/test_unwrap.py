@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import textwrap
 
-from textwash.clean.unwrap import unwrap, wrap_width
+from textwash.cleaning.unwrap import unwrap, wrap_width
 
 PARAGRAPH = (
     "The city council voted on Tuesday to expand the bus network into the northern districts, a plan "

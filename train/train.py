@@ -37,13 +37,13 @@ sys.path.insert(0, str(ROOT / "tests"))  # the benchmark's measure, as the tests
 
 from shingles import precision_recall_f1, scaled_counts  # noqa: E402
 
-from textwash.clean import model as clean_model  # noqa: E402
-from textwash.clean.model import FEATURES, SegmentModelLayer, Segments, apply_model  # noqa: E402
+from textwash.cleaning import model as clean_model  # noqa: E402
+from textwash.cleaning.model import FEATURES, SegmentModelLayer, Segments, apply_model  # noqa: E402
 from textwash.model.page import Page  # noqa: E402
-from textwash.clean import check_layers, run_layers  # noqa: E402
-from textwash.clean.layer import PageState  # noqa: E402
+from textwash.cleaning import check_layers, run_layers  # noqa: E402
+from textwash.cleaning.layer import PageState  # noqa: E402
 from textwash.inputs.repair import repair  # noqa: E402
-from textwash.clean.ruleset import load_rules  # noqa: E402
+from textwash.cleaning.ruleset import load_rules  # noqa: E402
 
 DATA = ROOT / "train" / "data"
 TOKEN = re.compile(r"\w+")

@@ -3,17 +3,11 @@
 The Python API (textwash/api.py; README, "Python API"): `textwash.clean(data)` cleans one page's
 text or HTML into a `Document`; a `Cleaner` cleans many with the rules and model loaded once;
 `Rejected` is what an input that cannot become a document raises. Importing `textwash` loads
-none of it: each name loads on first use, and nothing here loads Prefect.
-
-`textwash.clean` is also the name of the cleaning layers' package (textwash/clean/). Python
-binds a subpackage to its name in the parent when it is imported, so that package is made
-callable: `textwash.clean(data, ...)` is `textwash.api.clean(data, ...)` either way, and
-`textwash.clean.LAYERS` and the package's modules stay where they are.
+none of it: each name loads on first use (PEP 562), and nothing here loads Prefect.
 """
 from __future__ import annotations
 
-import sys
-import types
+import importlib
 from typing import TYPE_CHECKING
 
 __version__ = "0.1.0"
@@ -25,48 +19,17 @@ if TYPE_CHECKING:
     from textwash.config import Settings
     from textwash.reasons import Rejected
 
-_LAZY = {"Cleaner": "textwash.api", "Document": "textwash.api", "Input": "textwash.api",
-         "RemovedSpan": "textwash.api", "Rejected": "textwash.reasons", "Settings": "textwash.config"}
+_LAZY = {"Cleaner": "textwash.api", "Document": "textwash.api", "Input": "textwash.api", "RemovedSpan": "textwash.api",
+         "clean": "textwash.api", "Rejected": "textwash.reasons", "Settings": "textwash.config"}
 
 
-class _CleanPackage(types.ModuleType):
-    """The textwash.clean package, callable as the API's `clean` function."""
-
-    def __call__(self, data, **options):
-        from textwash.api import clean
-
-        return clean(data, **options)
-
-    @property
-    def __signature__(self):
-        import inspect
-
-        from textwash.api import clean
-
-        return inspect.signature(clean)
+def __getattr__(name: str):
+    if name in _LAZY:
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-class _Package(types.ModuleType):
-    def __setattr__(self, name: str, value) -> None:
-        if name == "clean" and isinstance(value, types.ModuleType) and type(value) is types.ModuleType:
-            value.__class__ = _CleanPackage  # the import system binding the subpackage
-        super().__setattr__(name, value)
-
-    def __getattr__(self, name: str):
-        if name == "clean":
-            import textwash.clean  # binds itself (callable) through __setattr__
-
-            return self.__dict__["clean"]
-        if name in _LAZY:
-            import importlib
-
-            value = getattr(importlib.import_module(_LAZY[name]), name)
-            self.__dict__[name] = value
-            return value
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-    def __dir__(self):
-        return sorted(set(super().__dir__()) | set(__all__))
-
-
-sys.modules[__name__].__class__ = _Package
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

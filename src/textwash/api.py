@@ -40,10 +40,10 @@ from pathlib import Path
 from typing import Literal, overload
 
 from textwash import reasons
-from textwash.clean import check_layers
-from textwash.clean.model import segment_model
-from textwash.clean.ruleset import load_rules
-from textwash.clean.templates import TemplateState, load_state
+from textwash.cleaning import check_layers
+from textwash.cleaning.model import segment_model
+from textwash.cleaning.ruleset import load_rules
+from textwash.cleaning.templates import TemplateState, load_state
 from textwash.config import Settings
 from textwash.dataset.store import Dataset
 from textwash.dataset.templates import TEMPLATES_FILE, load_templates
@@ -100,6 +100,7 @@ class Document:
     repaired: bool
     pipeline_version: str
     processed_at: dt.datetime
+    metadata_sources: tuple[tuple[str, str], ...]  # (column, where its value came from)
 
     @classmethod
     def from_record(cls, row: dict) -> Document:
@@ -108,6 +109,7 @@ class Document:
         for name in _LISTS:
             fields[name] = tuple(fields[name] or ())
         fields["removed"] = tuple(RemovedSpan(**span) for span in fields["removed"] or ())
+        fields["metadata_sources"] = tuple(tuple(pair) for pair in fields["metadata_sources"] or ())
         return cls(**fields)
 
     def to_dict(self) -> dict:
@@ -117,6 +119,7 @@ class Document:
         for name in _LISTS:
             row[name] = list(row[name])
         row["removed"] = [span.to_dict() for span in self.removed]
+        row["metadata_sources"] = list(self.metadata_sources)
         return row
 
 

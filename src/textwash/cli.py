@@ -14,7 +14,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from textwash.clean import check_layers
+from textwash.cleaning import check_layers
 from textwash.config import DEFAULT_MAX_ROWS_PER_FILE, RunOptions, Settings, spec_of
 from textwash.inputs.selection import FETCHED_AT
 from textwash.model.schema import LOW_CONFIDENCE, confidence_label, is_low_confidence

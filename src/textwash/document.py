@@ -14,11 +14,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from textwash import reasons
-from textwash.clean import HTML_LAYERS_OFF, check_layers, run_layers
-from textwash.clean.layer import PageState
-from textwash.clean.ruleset import RuleSet, load_rules
-from textwash.clean.segment import split_line
-from textwash.clean.templates import TemplateState, document_digest, learn, site_of
+from textwash.cleaning import HTML_LAYERS_OFF, check_layers, run_layers
+from textwash.cleaning.layer import PageState
+from textwash.cleaning.ruleset import RuleSet, load_rules
+from textwash.cleaning.segment import split_line
+from textwash.cleaning.templates import TemplateState, document_digest, learn, site_of
 from textwash.config import Settings
 from textwash.inputs.decode import Decoded, decode
 from textwash.inputs.extract import ExtractFailed, ExtractTimeout, HtmlExtractor, PageMetadata, merge_metadata, too_deep

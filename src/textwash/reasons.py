@@ -2,7 +2,7 @@
 
 Every module that writes or tests one of these strings takes it from here, so a rename is one edit
 and a reader (the model's features, the HTML header restore, the report's colours) cannot drift
-from the writer. Reasons of the rules file are data (clean/rules/boilerplate.toml) and are not
+from the writer. Reasons of the rules file are data (cleaning/rules/boilerplate.toml) and are not
 listed; their family is their text up to a colon or " (".
 """
 from __future__ import annotations

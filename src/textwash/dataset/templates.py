@@ -5,7 +5,7 @@ import functools
 import logging
 from pathlib import Path
 
-from textwash.clean.templates import TemplateState, load_state, save_state
+from textwash.cleaning.templates import TemplateState, load_state, save_state
 from textwash.dataset.store import Dataset
 
 TEMPLATES_FILE = "site-templates.json"

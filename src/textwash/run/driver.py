@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from textwash.clean.templates import TemplateState
+from textwash.cleaning.templates import TemplateState
 from textwash.config import RunOptions, Settings
 from textwash.dataset import remote
 from textwash.dataset.store import Dataset

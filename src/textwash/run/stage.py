@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from textwash.clean.templates import TemplateState
+from textwash.cleaning.templates import TemplateState
 from textwash.config import Settings
 from textwash.dataset.dedup import signature_table
 from textwash.dataset.store import Dataset, write_parquet_atomic, write_table_atomic

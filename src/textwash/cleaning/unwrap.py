@@ -9,7 +9,7 @@ width and stay as they are. A page without that signature is returned unchanged.
 """
 from __future__ import annotations
 
-from textwash.clean.layer import Layer, PageState
+from textwash.cleaning.layer import Layer, PageState
 
 # Widths a wrapping tool plausibly uses.
 MIN_WIDTH, MAX_WIDTH = 50, 130

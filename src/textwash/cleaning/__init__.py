@@ -7,14 +7,14 @@ instance here, and retrain the segment model (`make train`) if it runs before th
 """
 from __future__ import annotations
 
-from textwash.clean.end_rules import EndRulesLayer
-from textwash.clean.layer import Layer, PageState
-from textwash.clean.line_rules import LineRulesLayer
-from textwash.clean.metadata import MetadataLayer
-from textwash.clean.model import SegmentModelLayer
-from textwash.clean.segment import SegmentLayer
-from textwash.clean.templates import TemplatesLayer
-from textwash.clean.unwrap import UnwrapLayer
+from textwash.cleaning.end_rules import EndRulesLayer
+from textwash.cleaning.layer import Layer, PageState
+from textwash.cleaning.line_rules import LineRulesLayer
+from textwash.cleaning.metadata import MetadataLayer
+from textwash.cleaning.model import SegmentModelLayer
+from textwash.cleaning.segment import SegmentLayer
+from textwash.cleaning.templates import TemplatesLayer
+from textwash.cleaning.unwrap import UnwrapLayer
 from textwash.timing import StepTimes
 
 LAYERS: tuple[Layer, ...] = (

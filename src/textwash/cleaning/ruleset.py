@@ -79,7 +79,7 @@ def parse_rules(text: str) -> RuleSet:
 def load_rules(path: str | None = None) -> RuleSet:
     """The rules in `path`, or the packaged default rules; compiled once per process."""
     if path is None:
-        text = resources.files("textwash.clean").joinpath("rules/boilerplate.toml").read_text(encoding="utf-8")
+        text = resources.files("textwash.cleaning").joinpath("rules/boilerplate.toml").read_text(encoding="utf-8")
     else:
         text = Path(path).read_text(encoding="utf-8")
     return parse_rules(text)

@@ -4,9 +4,9 @@ furniture (break rules: "Most read", "Tags") with the short items under them.
 """
 from __future__ import annotations
 
-from textwash.clean.layer import Layer, PageState
-from textwash.clean.line_classes import is_menu_item
-from textwash.clean.ruleset import BreakRule, RuleSet
+from textwash.cleaning.layer import Layer, PageState
+from textwash.cleaning.line_classes import is_menu_item
+from textwash.cleaning.ruleset import BreakRule, RuleSet
 from textwash.model.page import Line, Page
 
 

@@ -11,7 +11,7 @@ import datetime as dt
 import re
 
 from textwash.model.metadata import Metadata
-from textwash.clean.layer import Layer, PageState
+from textwash.cleaning.layer import Layer, PageState
 from textwash.model.page import Line, Page
 from textwash.reasons import (
     BEFORE_DATELINE, BYLINE, DATELINE, METADATA_FAMILY, DESCRIPTION, PUBLISHED, REPORTING_CREDIT, SECTION, TITLE,

@@ -24,7 +24,7 @@ import numpy as np
 
 from textwash.model.page import Page
 from textwash.model.record import url_site
-from textwash.clean.layer import Layer, PageState
+from textwash.cleaning.layer import Layer, PageState
 from textwash.reasons import TEMPLATE, TEMPLATE_FAMILY
 
 # A line is template once it stood in at least this many documents of its site...

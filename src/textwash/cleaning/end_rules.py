@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from textwash.clean.layer import Layer, PageState
-from textwash.clean.line_classes import LineClass
-from textwash.clean.ruleset import RuleSet
+from textwash.cleaning.layer import Layer, PageState
+from textwash.cleaning.line_classes import LineClass
+from textwash.cleaning.ruleset import RuleSet
 from textwash.model.page import Line, Page
 from textwash.reasons import AFTER_END, after_end
 

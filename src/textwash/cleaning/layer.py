@@ -17,8 +17,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import ClassVar
 
-from textwash.clean.line_classes import LineClass, classify
-from textwash.clean.ruleset import RuleSet
+from textwash.cleaning.line_classes import LineClass, classify
+from textwash.cleaning.ruleset import RuleSet
 from textwash.inputs.language import page_language
 from textwash.model.metadata import Metadata
 from textwash.model.page import Page

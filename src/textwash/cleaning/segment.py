@@ -27,7 +27,7 @@ from __future__ import annotations
 import re
 
 from textwash.model.page import CLOSERS, UNSPACED, WORD
-from textwash.clean.layer import Layer, PageState
+from textwash.cleaning.layer import Layer, PageState
 
 # A line shorter than this (in characters) is one segment: nothing else runs on it.
 MIN_CHARS = 400

@@ -24,12 +24,12 @@ from pathlib import Path
 
 import numpy as np
 
-from textwash.clean.end_rules import PROSE_WORDS
-from textwash.clean.layer import Layer, PageState, guarded
-from textwash.clean.line_rules import matching_break
-from textwash.clean.line_classes import LineClass, is_menu_item, own_class, stoplist
+from textwash.cleaning.end_rules import PROSE_WORDS
+from textwash.cleaning.layer import Layer, PageState, guarded
+from textwash.cleaning.line_rules import matching_break
+from textwash.cleaning.line_classes import LineClass, is_menu_item, own_class, stoplist
 from textwash.model.page import Line, Page, ends_as_sentence
-from textwash.clean.ruleset import BreakRule
+from textwash.cleaning.ruleset import BreakRule
 from textwash.model.schema import LOW_CONFIDENCE
 from textwash.reasons import AFTER_END, DESCRIPTION, METADATA_FAMILY, MODEL_FAMILY, TEMPLATE, model_reason, reason_family
 
