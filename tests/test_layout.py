@@ -6,7 +6,7 @@ import textwash
 
 PACKAGE = Path(textwash.__file__).parent
 # Lowest first: a module may import its own stage and those before it.
-STAGES = ("reasons", "timing", "model", "config", "inputs", "clean", "document", "dataset", "report", "stats", "run",
+STAGES = ("reasons", "timing", "atomic", "model", "config", "inputs", "clean", "document", "dataset", "report", "stats", "run",
           "cli")
 
 
