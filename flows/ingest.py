@@ -140,7 +140,9 @@ def _publish_counts(summary: dict) -> None:
     figures = summary["figures"]
     create_table_artifact(key="textwash-counts", description="What this run did", table=[
         {"inputs": summary["inputs"], "processed": summary["processed"], "documents": summary["documents"],
-         "rejects": summary["rejects"], "duplicates": summary["duplicates"], "bytes_in": figures["bytes_in"],
+         "rejects": summary["rejects"], "duplicates": summary["duplicates"],
+         "outside_root": summary["outside_root"], "skipped_by_name": summary["skipped_by_name"],
+         "skipped_links": summary["skipped_links"], "bytes_in": figures["bytes_in"],
          "bytes_out": figures["bytes_out"], "seconds": summary["seconds"]}])
     reasons = "\n".join(f"| {reason} | {count} |" for reason, count in figures["removal_reasons"]) or "| (none) | 0 |"
     create_markdown_artifact(key="textwash-summary", description="Top removal reasons and the output", markdown=(

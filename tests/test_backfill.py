@@ -158,6 +158,9 @@ def test_run_publishes_progress_counts_and_summary_artifacts(prefect_harness, da
     from textwash_flows import ingest as ingest_module
 
     raw = dated_raw
+    (raw / ".DS_Store").write_bytes(b"x")
+    (tmp_path / "elsewhere.txt").write_text("not ours")
+    (raw / "elsewhere.txt").symlink_to(tmp_path / "elsewhere.txt")
     out = tmp_path / "out"
     state = ingest_module.ingest(raw=str(raw), out=str(out), options=RunOptions(batch_size=2), return_state=True)
     summary = state.result()
@@ -169,8 +172,11 @@ def test_run_publishes_progress_counts_and_summary_artifacts(prefect_harness, da
     assert by_key["textwash-progress"].data == 100.0
     table = by_key["textwash-counts"].data
     counts = (json.loads(table) if isinstance(table, str) else table)[0]
-    assert (counts["inputs"], counts["documents"], counts["rejects"]) == (6, 7, 0)
-    assert counts["bytes_in"] == sum(p.stat().st_size for p in raw.rglob("*") if p.is_file() and p.suffix != ".json")
+    assert (counts["inputs"], counts["documents"], counts["rejects"]) == (7, 7, 1)
+    assert (counts["outside_root"], counts["skipped_by_name"], counts["skipped_links"]) == (1, 1, 0)
+    # The bytes of the inputs read: not the hidden file, not the file the refused link leads to.
+    assert counts["bytes_in"] == sum(p.stat().st_size for p in raw.rglob("*") if p.is_file() and p.suffix != ".json"
+                                     and not p.is_symlink() and not p.name.startswith("."))
     assert counts["bytes_out"] == sum(p.stat().st_size for p in (out / "_current").rglob("part-*.parquet"))
     assert counts["seconds"] == summary["seconds"]
     markdown = by_key["textwash-summary"].data

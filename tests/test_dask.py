@@ -1,6 +1,10 @@
 """Scale-out: the batch tasks on a Dask cluster give the same records as the default runner."""
+import json
 import os
+import subprocess
+import sys
 import time
+from pathlib import Path
 
 import psutil
 import pytest
@@ -66,3 +70,56 @@ def test_two_dask_workers_give_the_records_of_the_default_runner(prefect_harness
     assert records(tmp_path / "local") == by_default
     assert_gone(set(psutil.Process().children(recursive=True)) - before)
     print(f"dask run with a 2-worker cluster: {dask_seconds:.1f} s")
+
+
+def start(command: list[str], cwd: Path, log: Path) -> subprocess.Popen:
+    """A process of the venv's `dask` command, its output in `log`."""
+    with open(log, "wb") as handle:
+        return subprocess.Popen([str(Path(sys.executable).parent / "dask"), *command], cwd=cwd, stdout=handle,
+                                stderr=subprocess.STDOUT)
+
+
+def test_a_cluster_of_separate_processes_runs_a_run_given_relative_paths(prefect_harness, tmp_path, dated_raw,
+                                                                          monkeypatch):
+    """A scheduler and a worker started as their own processes, in a working folder of their own,
+    and `textwash run raw --out out` from the test's folder: the run makes both paths absolute
+    before it sends a batch, so the worker reads and writes the run's folders, not its own."""
+    from distributed import Client
+
+    cluster_dir = tmp_path / "cluster"
+    cluster_dir.mkdir()
+    scheduler_file = cluster_dir / "scheduler.json"
+    processes = [start(["scheduler", "--host", "127.0.0.1", "--port", "0", "--no-dashboard", "--scheduler-file",
+                        str(scheduler_file)], cluster_dir, cluster_dir / "scheduler.log")]
+    spawned = []
+    try:
+        deadline = time.monotonic() + 60
+        while not scheduler_file.exists():
+            assert time.monotonic() < deadline and processes[0].poll() is None, \
+                (cluster_dir / "scheduler.log").read_text()
+            time.sleep(0.2)
+        address = json.loads(scheduler_file.read_text())["address"]
+        processes.append(start(["worker", address, "--nworkers", "1", "--nthreads", "1", "--no-dashboard",
+                                "--local-directory", str(cluster_dir / "work")], cluster_dir,
+                               cluster_dir / "worker.log"))
+        with Client(address) as client:
+            client.wait_for_workers(1, timeout=60)
+            assert list(client.run(os.getcwd).values()) == [str(cluster_dir)]
+            spawned = [psutil.Process(pid) for pid in client.run(os.getpid).values()]
+            monkeypatch.chdir(dated_raw.parent)
+            result = CliRunner().invoke(app, ["run", "raw", "--out", "out", "--batch-size", "2",
+                                              "--dask-address", address], env={"COLUMNS": "300"})
+            assert result.exit_code == 0, result.output
+            executed = client.run(lambda dask_worker: dask_worker.state.executed_count)
+            assert sum(executed.values()) == 3, executed  # 6 inputs in batches of 2, all on the worker
+    finally:
+        for process in reversed(processes):
+            process.terminate()
+        for process in reversed(processes):
+            process.wait(timeout=30)
+    assert_gone(spawned)
+    assert "6 inputs: 6 new or changed, 0 unchanged → 7 documents (2 duplicates), 0 rejects" in result.output
+    assert "0 inputs rejected for containment" in result.output
+    on_cluster = records(dated_raw.parent / "out")
+    assert len(on_cluster["documents"]) == 7 and on_cluster["rejects"] == []
+    assert not (cluster_dir / "raw").exists() and not (cluster_dir / "out").exists()

@@ -4,7 +4,9 @@ files, stats."""
 from __future__ import annotations
 
 import datetime as dt
+import os
 import shutil
+import stat
 import threading
 from pathlib import Path
 
@@ -485,3 +487,40 @@ def test_the_ledger_picks_new_changed_and_other_version_inputs():
     updated = updated_ledger(ledger, ledger_table([entry("new.txt", "d"), entry("changed.txt", "b2")]))
     assert updated["source"].to_pylist() == ["changed.txt", "new.txt", "old.txt", "same.txt", "unreadable.txt"]
     assert updated["source_sha256"].to_pylist()[:2] == ["b2", "d"]
+
+
+@pytest.mark.parametrize("umask", [0o022, 0o027])
+def test_every_file_a_run_writes_has_the_mode_of_the_umask(raw, tmp_path, umask):
+    """Data files, state, the site-template cache and the report pages alike: 0644 under umask 022,
+    0640 under 027 (a temporary file made private would keep 0600 through its rename)."""
+    previous = os.umask(umask)
+    try:
+        run(raw, tmp_path / "out")
+        first = sorted(raw.glob("0*.txt"))[0]
+        (raw / "more.txt").write_text(changed_paragraph(first.read_text(encoding="utf-8")), encoding="utf-8")
+        run(raw, tmp_path / "out")  # a second run rewrites the cache and the report
+    finally:
+        os.umask(previous)
+    written = {path.relative_to(tmp_path / "out").as_posix(): stat.S_IMODE(path.lstat().st_mode)
+               for path in (tmp_path / "out").rglob("*") if path.is_file() and not path.is_symlink()}
+    assert {"report/index.html", "site-templates.json", ".lock"} <= set(written)
+    assert {name.rsplit("/", 1)[-1] for name in written} >= {"ledger.parquet", "dedup.parquet", "inputs.json"}
+    assert {name: oct(mode) for name, mode in written.items() if mode != 0o666 & ~umask} == {}
+
+
+def test_a_worker_that_cannot_see_a_folder_fails_its_batch_naming_the_path_and_itself(raw, tmp_path):
+    import socket
+
+    from textwash.run.stage import LocationUnreachable
+
+    dataset = Dataset(tmp_path / "out")
+    (tmp_path / "out").mkdir()
+    now = dt.datetime.now(dt.timezone.utc)
+    for raw_root, out in ((tmp_path / "not-mounted", tmp_path / "out"), (raw, tmp_path / "gone")):
+        with pytest.raises(LocationUnreachable) as failure:
+            stage_batch(Dataset(out), "run", raw_root, now, 0, sorted(p.name for p in raw.glob("*.txt")))
+        missing = raw_root if raw_root != raw else out
+        message = str(failure.value)
+        assert str(missing) in message and socket.gethostname() in message and f"pid {os.getpid()}" in message
+    assert not (tmp_path / "out" / STAGING).exists()  # not a reject per input: nothing staged
+    assert dataset.current is None

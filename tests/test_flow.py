@@ -31,6 +31,7 @@ def flow_output(prefect_harness, tmp_path_factory, sample_paths):
 def test_run_writes_documents_and_rejects(flow_output):
     out, output = flow_output
     assert "6 inputs: 6 new or changed, 0 unchanged → 5 documents (0 duplicates), 1 rejects" in output
+    assert "0 inputs rejected for containment (outside the raw root), 1 skipped by name" in output
     documents = duckdb.sql(f"select source, published, authors, processed_at from read_parquet('{out}/documents/**/*.parquet')")
     assert len(documents.fetchall()) == 5
     rejects = duckdb.sql(f"select source, reason from read_parquet('{out}/rejects/**/*.parquet')").fetchall()
@@ -77,6 +78,7 @@ def test_stats_and_compact_commands(flow_output):
     result = CliRunner().invoke(app, ["stats", str(out)], env={"COLUMNS": "200"})
     assert result.exit_code == 0, result.output
     assert "6 inputs from 1 runs → 5 documents" in result.output
+    assert "last run's raw root: 0 inputs rejected for containment (outside the raw root), 1 skipped by name" in result.output
     assert "duplicates: 0 exact, 0 near" in result.output
     assert "call-to-action button or prompt" in result.output
     result = CliRunner().invoke(app, ["compact", str(out)])

@@ -142,12 +142,108 @@ def test_inputs_are_read_only_under_the_raw_root(tmp_path):
     (raw / "link.txt").symlink_to(secret)
     (raw / "story.txt").write_text(ARTICLE, encoding="utf-8")
     (raw / "story.json").symlink_to(secret)  # a sidecar that leads out
-    assert discover(raw) == ["story.txt"]  # the link out is not even listed
-    for source in ("link.txt", "../secret.txt", str(secret)):  # and refused if asked for
+    assert discover(raw) == ["link.txt", "story.txt"]  # the link out is listed, to become a reject
+    for source in ("link.txt", "../secret.txt", str(secret)):  # and refused when read
         [item] = read_items(raw, source, max_bytes=10**6)
         assert item.reason == "outside-root" and "outside the raw root" in item.detail
     [item] = read_items(raw, "story.txt", max_bytes=10**6)
     assert item.reason == "bad-sidecar" and "outside the raw root" in item.detail
+    # Following links reads what they point at, but never a path that climbs out by '..'.
+    [item] = read_items(raw, "link.txt", max_bytes=10**6, follow_symlinks=True)
+    assert item.data == ARTICLE.encode()
+    for source in ("../secret.txt", str(secret)):
+        [item] = read_items(raw, source, max_bytes=10**6, follow_symlinks=True)
+        assert item.reason == "outside-root"
+
+
+@pytest.fixture
+def linked_raw(tmp_path) -> Path:
+    """A raw root with a symlinked folder of dumps (`raw/site-a -> mnt/site-a`, holding a link back
+    up to mnt/) and two links to one file outside the root, beside a file of its own."""
+    mnt = tmp_path / "mnt"
+    (mnt / "site-a" / "2024").mkdir(parents=True)
+    (mnt / "site-a" / "a.txt").write_text(ARTICLE, encoding="utf-8")
+    (mnt / "site-a" / "2024" / "b.txt").write_text(ARTICLE.replace("\n", "\n\n", 3), encoding="utf-8")
+    (mnt / "site-a" / "up").symlink_to("..")  # a loop, once links are followed
+    (mnt / "shared.txt").write_text(ARTICLE + "\nShared.\n", encoding="utf-8")
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    (raw / "own.txt").write_text(ARTICLE + "\nOwn.\n", encoding="utf-8")
+    (raw / "site-a").symlink_to(mnt / "site-a")
+    (raw / "first.txt").symlink_to(mnt / "shared.txt")
+    (raw / "second.txt").symlink_to(mnt / "shared.txt")
+    return raw
+
+
+def sources_by_kind(out: Path) -> dict[str, dict[str, str]]:
+    dataset = Dataset(out)
+    return {"documents": {row["source"]: "" for row in dataset.read("documents", ["source"]).to_pylist()},
+            "rejects": {row["source"]: row["detail"] for row in dataset.read("rejects", ["source", "detail"]).to_pylist()}}
+
+
+def test_symlinks_out_of_the_root_are_rejects_naming_both_paths_and_a_rerun_commits_nothing(tmp_path, linked_raw):
+    out = tmp_path / "out"
+    summary = run_dataset(linked_raw, out, FAST)
+    records = sources_by_kind(out)
+    assert list(records["documents"]) == ["own.txt"]
+    mnt = (tmp_path / "mnt").resolve()
+    assert records["rejects"] == {
+        "first.txt": f"first.txt leads to {mnt / 'shared.txt'}, outside the raw root",
+        "second.txt": f"second.txt leads to {mnt / 'shared.txt'}, outside the raw root",
+        "site-a": f"site-a leads to {mnt / 'site-a'}, outside the raw root"}
+    assert {row["reason"] for row in Dataset(out).read("rejects").to_pylist()} == {"outside-root"}
+    assert (summary["inputs"], summary["outside_root"], summary["skipped_links"]) == (4, 3, 0)
+    ledger = load_ledger(Dataset(out).committed_file(LEDGER_FILE))
+    assert sorted(ledger) == ["first.txt", "own.txt", "second.txt", "site-a"]
+    assert all(entry.source_sha256 for entry in ledger.values())  # hashed by where they lead, never read
+    again = run_dataset(linked_raw, out, FAST)
+    assert (again["processed"], again["committed"]) == (0, False)
+
+
+def test_follow_symlinks_reads_linked_folders_and_files_each_real_file_once(tmp_path, linked_raw):
+    out = tmp_path / "out"
+    summary = run_dataset(linked_raw, out, Settings(extract_timeout=None, follow_symlinks=True))
+    records = sources_by_kind(out)
+    # shared.txt once, by the first of its two link names; site-a/up leads back to mnt/, whose
+    # shared.txt and site-a are read already: the loop ends there.
+    assert list(records["documents"]) == ["first.txt", "own.txt", "site-a/2024/b.txt", "site-a/a.txt"]
+    assert records["rejects"] == {}
+    assert (summary["inputs"], summary["outside_root"]) == (4, 0)
+    assert summary["skipped_links"] == 2  # second.txt, and site-a/up/shared.txt
+    again = run_dataset(linked_raw, out, Settings(extract_timeout=None, follow_symlinks=True))
+    assert (again["processed"], again["committed"]) == (0, False)
+
+
+def test_the_follow_symlinks_option_reaches_discovery_and_the_reader(tmp_path, linked_raw):
+    from textwash.run.plan import plan_run
+
+    (linked_raw / "loop").symlink_to(linked_raw)  # a link to the root itself
+    (linked_raw / "self.txt").symlink_to("self.txt")  # a link that leads to itself
+    plan = plan_run(linked_raw, Dataset(tmp_path / "none"), RunOptions(), follow_symlinks=True)
+    assert plan.todo == ["first.txt", "own.txt", "self.txt", "site-a/2024/b.txt", "site-a/a.txt"]
+    assert plan.skipped_links == 3
+    result = process_batch(linked_raw, plan.todo, NOW, Settings(extract_timeout=None, follow_symlinks=True))
+    assert len(result.documents) == 4
+    [reject] = result.rejects
+    assert (reject["source"], reject["reason"]) == ("self.txt", "unreadable")
+    assert "symbolic links" in reject["detail"]
+
+
+def test_hidden_files_and_editor_leftovers_are_counted_as_skipped(tmp_path, sample_paths):
+    raw = tmp_path / "raw"
+    (raw / ".git").mkdir(parents=True)
+    (raw / ".git" / "HEAD").write_text("ref")
+    shutil.copy(sample_paths[0], raw / "story.txt")
+    (raw / ".story.txt.swp").write_text("x")
+    (raw / "story.txt~").write_text(ARTICLE, encoding="utf-8")
+    (raw / "~$report.txt").write_text("x")
+    out = tmp_path / "out"
+    summary = run_dataset(raw, out, FAST)
+    assert (summary["inputs"], summary["documents"], summary["skipped_by_name"]) == (1, 1, 4)
+    result = CliRunner().invoke(app, ["stats", str(out)], env={"COLUMNS": "300"})
+    assert result.exit_code == 0, result.output
+    assert ("0 inputs rejected for containment (outside the raw root), 4 skipped by name (hidden or editor "
+            "files), 0 links to files already read") in result.output
 
 
 @pytest.mark.parametrize("record_id", ["<../../etc/passwd>", "</etc/passwd>", "<a#b>", "<x\ty>", "<..\\..\\x>"])

@@ -5,7 +5,7 @@ import pytest
 from textwash.inputs.language import detect_language, page_language
 from textwash.inputs.formats import BadItem, read_items
 from textwash.model.page import Page, ends_as_sentence
-from textwash.inputs.discover import discover
+from textwash.inputs.discover import discover, discover_inputs
 
 
 @pytest.mark.parametrize(
@@ -65,7 +65,13 @@ def test_discover_lists_files_under_the_root_only(tmp_path):
     outside.write_text("x")
     (root / "link.txt").symlink_to(outside)
     (root / "inside-link.txt").symlink_to(root / "one.txt")
-    assert discover(root) == ["a/b/two.txt", "inside-link.txt", "one.txt"]
+    (root / "one.txt~").write_text("x")
+    # The link out is listed (its reader refuses it: an 'outside-root' reject); the link to one.txt
+    # adds nothing (one.txt is read once, by its own name); .cache, ~draft.txt and one.txt~ are skipped.
+    found = discover_inputs(root)
+    assert found.sources == discover(root) == ["a/b/two.txt", "link.txt", "one.txt"]
+    assert found.outside == {"link.txt": str(outside.resolve())}
+    assert (found.skipped_by_name, found.skipped_links) == (3, 1)
 
 
 def test_discover_refuses_a_missing_root(tmp_path):

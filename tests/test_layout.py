@@ -6,8 +6,8 @@ import textwash
 
 PACKAGE = Path(textwash.__file__).parent
 # Lowest first: a module may import its own stage and those before it.
-STAGES = ("reasons", "timing", "model", "config", "inputs", "cleaning", "document", "dataset", "api", "report", "stats", "run",
-          "cli")
+STAGES = ("reasons", "timing", "atomic", "model", "config", "inputs", "cleaning", "document", "dataset", "api", "report",
+          "stats", "run", "cli")
 
 
 def stage_of(module: str) -> int:

@@ -125,7 +125,8 @@ def backfill(
     try:
         selection = Selection(since=parse_timestamp(since) if since else None,
                               until=parse_timestamp(until) if until else None, by=by, glob=glob,
-                              names=read_list_file(list_file) if list_file else None, max_bytes=settings.max_bytes)
+                              names=read_list_file(list_file) if list_file else None, max_bytes=settings.max_bytes,
+                              follow_symlinks=settings.follow_symlinks)
     except (ValueError, OSError) as exc:
         raise typer.BadParameter(f"{exc} (dates: YYYY-MM-DD or ISO 8601; --by: {' or '.join(DATE_FIELDS)})") from None
     if dry_run:
@@ -142,7 +143,7 @@ def _print_backfill_plan(raw: str, out: str, selection, options: RunOptions) -> 
     _require_raw(raw)
     with remote.open_locations(raw, out, read_only=True) as (raw_dir, dataset):
         try:
-            plan = plan_run(raw_dir, dataset, options, selection.apply)
+            plan = plan_run(raw_dir, dataset, options, selection.apply, selection.follow_symlinks)
         except ValueError as exc:
             raise typer.BadParameter(str(exc), param_hint="--list") from None
     for source in plan.todo:
@@ -152,6 +153,13 @@ def _print_backfill_plan(raw: str, out: str, selection, options: RunOptions) -> 
                   f"{plan.inputs - len(plan.todo)} unchanged; "
                   f"{sum(len(part.batches(options.batch_size)) for part in parts)} batches, "
                   f"{len(parts) if plan.todo else 0} commits into {out}", highlight=False)
+
+
+def _raw_counts_line(counts: dict) -> str:
+    """What discovery did not read, as the run and `stats` print it."""
+    return (f"{counts['outside_root']} inputs rejected for containment (outside the raw root), "
+            f"{counts['skipped_by_name']} skipped by name (hidden or editor files), "
+            f"{counts['skipped_links']} links to files already read")
 
 
 def _require_raw(raw: str) -> None:
@@ -166,6 +174,7 @@ def _run_flow(raw: str, out: str, workers: int, dask_address: str | None, settin
     """Run the ingest flow with a progress bar, and print what it did."""
     _require_raw(raw)
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+    from textwash.run.stage import LocationUnreachable
     from textwash_flows import ingest as ingest_module  # Prefect loads only for the commands that run it
 
     with Progress(
@@ -189,8 +198,10 @@ def _run_flow(raw: str, out: str, workers: int, dask_address: str | None, settin
         try:
             summary = ingest_module.with_workers(workers, dask_address)(raw=raw, out=out, settings=settings, options=options,
                                                                         workers=workers, selection=selection)
-        except OSError as exc:  # a full disk, an unwritable folder: the commit never happened
-            console.print(f"[red]run failed:[/] {exc}. {out} is as it was before this run; rerun to complete it.")
+        except (OSError, LocationUnreachable) as exc:  # a full disk, an unwritable folder, a worker without
+            # the share: the commit never happened
+            console.print(f"[red]run failed:[/] {exc}. {out} is as it was before this run; rerun to complete it.",
+                          highlight=False)
             raise typer.Exit(1) from None
         finally:
             ingest_module.plan_listeners.remove(planned)
@@ -199,6 +210,7 @@ def _run_flow(raw: str, out: str, workers: int, dask_address: str | None, settin
         f"{summary['inputs']} inputs: {summary['processed']} new or changed, {summary['unchanged']} unchanged → "
         f"{summary['documents']} documents ({summary['duplicates']} duplicates), {summary['rejects']} rejects"
     )
+    console.print(_raw_counts_line(summary), highlight=False)
     console.print(
         f"{summary['replaced']} older records replaced in {summary['seconds']:.1f} s, "
         f"{summary['commits']} {'version' if summary['commits'] == 1 else 'versions'} committed → {summary['output']}"
@@ -316,6 +328,8 @@ def stats(
         f"{figures['documents']} documents ({figures['words']} words), {figures['rejects']} rejects; files: "
         f"{figures['files']['documents']} documents, {figures['files']['rejects']} rejects"
     )
+    if figures["raw"] is not None:
+        console.print(f"last run's raw root: {_raw_counts_line(figures['raw'])}", highlight=False)
     duplicates = figures["duplicates"]
     console.print(f"duplicates: {duplicates['exact']} exact, {duplicates['near']} near")
     confidence = figures["confidence"]

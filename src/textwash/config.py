@@ -79,6 +79,9 @@ class Settings:
                                                          "'html-too-deep' reject.", min=1)
     strip_nul: bool = option(False, "Strip NUL characters (a recorded cut) instead of rejecting the document "
                                     "('nul-bytes').")
+    follow_symlinks: bool = option(False, "Read symlinked files and folders wherever they point (each real file "
+                                          "once, named by its path under the raw root); by default a link that "
+                                          "leads outside the raw root is an 'outside-root' reject.")
 
     def __post_init__(self) -> None:
         # A list from the command line or a deployment's JSON parameters.

@@ -289,7 +289,7 @@ def _reject_reason(source: str, exc: Exception) -> tuple[str, str]:
 def file_items(root: Path, source: str, settings: Settings) -> Iterator[InputItem | BadItem]:
     """The items of one file; a file that cannot be opened, or a reader that fails, is one BadItem."""
     try:
-        yield from read_items(root, source, settings.max_bytes, settings.max_ratio)
+        yield from read_items(root, source, settings.max_bytes, settings.max_ratio, settings.follow_symlinks)
     except OSError as exc:
         yield BadItem(source, reasons.UNREADABLE, f"{type(exc).__name__}: {exc.strerror or exc}")
     except Exception as exc:  # a reader bug must not lose the rest of the batch

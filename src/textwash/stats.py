@@ -3,6 +3,7 @@ reasons, duplicates, the cleaner's confidence and rejects by reason."""
 from __future__ import annotations
 
 import bisect
+import json
 from collections import Counter
 from pathlib import Path
 
@@ -12,7 +13,7 @@ import pyarrow.parquet as pq
 from textwash.dataset.ledger import load_ledger
 from textwash.model.record import url_site
 from textwash.model.schema import LOW_CONFIDENCE, is_low_confidence
-from textwash.dataset.store import KINDS, LEDGER_FILE, Dataset
+from textwash.dataset.store import INPUTS_FILE, KINDS, LEDGER_FILE, Dataset
 
 # Edges of the confidence distribution's bins: the low range and the rest, each halved.
 CONFIDENCE_EDGES = (0.0, LOW_CONFIDENCE / 2, LOW_CONFIDENCE, (LOW_CONFIDENCE + 1) / 2, 1.0)
@@ -47,7 +48,16 @@ def dataset_stats(out: Path, top: int = 10) -> dict:
         "confidence": confidence_figures(documents["source"].to_pylist(), documents["clean_confidence"].to_pylist(), top),
         "rejects": rejects.num_rows,
         "rejects_by_reason": Counter(rejects["reason"].to_pylist()).most_common(),
+        "raw": raw_counts(dataset),
     }
+
+
+def raw_counts(dataset: Dataset) -> dict[str, int] | None:
+    """What the committed version's run found under the raw root (inputs, those refused for
+    containment, entries skipped by name, links to files already read); None for a version
+    written before these were kept."""
+    path = dataset.committed_file(INPUTS_FILE)
+    return json.loads(path.read_text(encoding="utf-8")) if path is not None else None
 
 
 def confidence_figures(sources: list[str], confidences: list[float | None], top: int = 10) -> dict:

@@ -13,15 +13,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
-import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 import numpy as np
 
+from textwash.atomic import atomic_text
 from textwash.model.page import Page
 from textwash.model.record import url_site
 from textwash.cleaning.layer import Layer, PageState
@@ -185,20 +184,13 @@ def load_state(path: Path) -> TemplateState:
 
 def save_state(state: TemplateState, path: Path) -> None:
     """Write the state through a temporary file and a rename, so a reader never sees half of it."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            # A site at a time: the whole state as one JSON value would take ten times its size.
-            out.write(f'{{"version":{STATE_VERSION},"sites":{{')
-            for number, (site, counts) in enumerate(state.sites.items()):
-                out.write(("," if number else "") + json.dumps(site) + ":")
-                json.dump(counts.to_json(), out, separators=(",", ":"))
-            out.write("}}")
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_text(path) as out:
+        # A site at a time: the whole state as one JSON value would take ten times its size.
+        out.write(f'{{"version":{STATE_VERSION},"sites":{{')
+        for number, (site, counts) in enumerate(state.sites.items()):
+            out.write(("," if number else "") + json.dumps(site) + ":")
+            json.dump(counts.to_json(), out, separators=(",", ":"))
+        out.write("}}")
 
 
 class TemplatesLayer(Layer):

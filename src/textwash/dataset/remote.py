@@ -40,9 +40,32 @@ def is_remote(location: str) -> bool:
     return len(urlsplit(str(location)).scheme) > 1  # one letter: a Windows drive
 
 
+def absolute_location(location: str | os.PathLike) -> str:
+    """`location` as every process of a run must see it, whatever its working folder: a folder
+    path made absolute (~ expanded; symlinks kept), a URL with its scheme in lower case and no
+    trailing '/' (a file:// URL's path made absolute). A run does this once, before any batch is
+    sent to a worker.
+
+    >>> absolute_location("S3://bucket/raw/")
+    's3://bucket/raw'
+    >>> absolute_location("/data/raw/")
+    '/data/raw'
+    """
+    location = os.fspath(location)
+    if not is_remote(location):
+        return os.path.abspath(os.path.expanduser(location))
+    parts = urlsplit(location)
+    scheme = parts.scheme.lower()
+    if scheme == "file":
+        return "file://" + os.path.abspath(os.path.expanduser(parts.netloc + parts.path))
+    rest = location[len(parts.scheme):]
+    return scheme + (rest.rstrip("/") if rest.rstrip("/") != "://" else rest)
+
+
 def cache_folder(location: str) -> Path:
-    """This machine's working folder for a remote location ($TEXTWASH_CACHE, else ~/.cache/textwash)."""
-    root = Path(os.environ.get(CACHE_ENV) or Path.home() / ".cache" / "textwash")
+    """This machine's working folder for a remote location ($TEXTWASH_CACHE, else ~/.cache/textwash),
+    as an absolute path."""
+    root = Path(os.path.abspath(os.environ.get(CACHE_ENV) or Path.home() / ".cache" / "textwash"))
     return root / hashlib.sha256(location.rstrip("/").encode()).hexdigest()[:16]
 
 

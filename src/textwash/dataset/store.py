@@ -9,6 +9,7 @@ Layout of an output folder OUT:
     OUT/_versions/00000007/rejects/…
     OUT/_versions/00000007/ledger.parquet     (what has been processed: see ledger.py)
     OUT/_versions/00000007/dedup.parquet      (the near-duplicate index: see dedup.py)
+    OUT/_versions/00000007/inputs.json        (what the last run found under the raw root)
     OUT/_staging/RUN_ID/                      (batch output of a run in progress)
 
 A run builds the next version beside the current one: files it keeps are hard links (no copy),
@@ -21,6 +22,7 @@ from __future__ import annotations
 
 import datetime as dt
 import fcntl
+import json
 import logging
 import os
 import shutil
@@ -32,6 +34,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from textwash.atomic import atomic_path
 from textwash.model.schema import DOCUMENT_SCHEMA, REJECT_SCHEMA, file_metadata, to_table
 
 log = logging.getLogger(__name__)
@@ -43,6 +46,9 @@ STAGING = "_staging"
 LOCK = ".lock"
 LEDGER_FILE = "ledger.parquet"
 DEDUP_FILE = "dedup.parquet"
+# What the version's last run found under the raw root: inputs, those refused for containment,
+# entries skipped by name and links to files already read (run/plan.py's `input_counts`).
+INPUTS_FILE = "inputs.json"
 
 
 def _columns(kind: str, columns: list[str] | None) -> pa.Schema:
@@ -60,14 +66,8 @@ def write_parquet_atomic(rows: list[dict], kind: str, path: Path) -> None:
 
 
 def write_table_atomic(table: pa.Table, path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
-    try:
+    with atomic_path(path) as tmp:
         pq.write_table(table, tmp, compression="zstd")
-        _fsync_file(tmp)
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
 
 
 def with_metadata(table: pa.Table, kind: str) -> pa.Table:
@@ -259,6 +259,13 @@ class Version:
         """Write a state file (ledger, dedup index) of this version."""
         pq.write_table(table, self.folder / name, compression="zstd")
         _fsync_file(self.folder / name)
+
+    def write_json(self, name: str, value) -> None:
+        """Write a small JSON state file of this version."""
+        with open(self.folder / name, "w", encoding="utf-8") as handle:
+            json.dump(value, handle, sort_keys=True)
+            handle.flush()
+            os.fsync(handle.fileno())
 
     def carry_state(self, name: str) -> None:
         committed = self.dataset.committed_file(name)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import gzip
 import json
+import os
 import re
 import zlib
 from collections.abc import Collection, Iterator
@@ -96,17 +97,18 @@ def is_sidecar(path: Path) -> bool:
     )
 
 
-def read_items(root: Path, source: str, max_bytes: int,
-               max_ratio: float = DEFAULT_MAX_RATIO) -> Iterator[InputItem | BadItem]:
+def read_items(root: Path, source: str, max_bytes: int, max_ratio: float = DEFAULT_MAX_RATIO,
+               follow_symlinks: bool = False) -> Iterator[InputItem | BadItem]:
     """Every document in the file `source` under `root`; BadItems for what cannot be read.
 
     `max_bytes` caps each document (after decompression), not the container; `max_ratio` caps
     decompressed bytes per compressed byte (a gzip bomb stops the file as a reject). Only files
-    under `root` are read: a source that leads out of it (a symlink, '..') is refused.
+    under `root` are read: a source that leads out of it (a symlink, '..') is refused; with
+    `follow_symlinks`, a path under `root` is read wherever its symlinks lead ('..' still is not).
     """
     items = 0
     try:
-        for item in _file_items(root, source, max_bytes, max_ratio):
+        for item in _file_items(root, source, max_bytes, max_ratio, follow_symlinks):
             items += 1
             yield item
         if not items:  # a dump or archive without documents still needs its one record
@@ -117,11 +119,12 @@ def read_items(root: Path, source: str, max_bytes: int,
         yield BadItem(source, reasons.TRUNCATED_GZIP if isinstance(exc, EOFError) else reasons.BAD_GZIP, f"{type(exc).__name__}: {exc}")
 
 
-def _file_items(root: Path, source: str, max_bytes: int, max_ratio: float) -> Iterator[InputItem | BadItem]:
+def _file_items(root: Path, source: str, max_bytes: int, max_ratio: float,
+                follow_symlinks: bool) -> Iterator[InputItem | BadItem]:
     path = root / source
     if "\\x" in source and not path.exists():
         raise Rejected(reasons.BAD_NAME, "the file name is not UTF-8 (its bytes are shown as \\xNN); rename the file")
-    inside_root(path, root)
+    inside_root(path, root, follow_symlinks)
     container = _container(path)
     if container == "warc":
         # warcio reads gzip members itself, and unlike GzipFile it still hands over the
@@ -137,15 +140,21 @@ def _file_items(root: Path, source: str, max_bytes: int, max_ratio: float) -> It
         elif container == "warc":
             yield from _read_warc(stream, source, max_bytes, max_ratio)
         else:
-            yield _single(path, root, source, _read_capped(stream, max_bytes), container)
+            yield _single(path, root, source, _read_capped(stream, max_bytes), container, follow_symlinks)
 
 
-def inside_root(path: Path, root: Path) -> Path:
-    """`path` resolved, if it lies under `root` (symlinks followed); else a Rejected 'outside-root'."""
-    resolved, base = path.resolve(), root.resolve()
+def inside_root(path: Path, root: Path, follow_symlinks: bool = False) -> Path:
+    """`path` resolved, if it lies under `root` (symlinks followed); else a Rejected 'outside-root'
+    naming both paths. With `follow_symlinks` only the path as written must stay under `root`
+    (no '..' out of it, not absolute elsewhere): its symlinks may lead anywhere."""
+    base = Path(os.path.realpath(root))
+    # realpath, not Path.resolve: a loop of links resolves to a path whose reading then fails
+    # ('unreadable'), where resolve raises RuntimeError.
+    resolved = Path(os.path.normpath(base / path.relative_to(root) if path.is_relative_to(root) else path)
+                    if follow_symlinks else os.path.realpath(path))
     if not resolved.is_relative_to(base):
         raise Rejected(reasons.OUTSIDE_ROOT, f"{path.relative_to(root) if path.is_relative_to(root) else path} "
-                                       f"leads to {resolved}, outside the raw root")
+                                             f"leads to {resolved}, outside the raw root")
     return resolved
 
 
@@ -266,12 +275,12 @@ def _read_capped(stream, max_bytes: int) -> bytes:
     return b"".join(chunks)
 
 
-def _single(path: Path, root: Path, source: str, data: bytes, kind: str) -> InputItem:
+def _single(path: Path, root: Path, source: str, data: bytes, kind: str, follow_symlinks: bool = False) -> InputItem:
     url = fetched_at = title = None
     sidecar = sidecar_of(path)
     if _container(path) is not None and sidecar.is_file():
         try:
-            inside_root(sidecar, root)
+            inside_root(sidecar, root, follow_symlinks)
         except Rejected as exc:
             raise Rejected(reasons.BAD_SIDECAR, f"{sidecar.name}: {exc.detail}") from None
         try:

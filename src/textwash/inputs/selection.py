@@ -30,6 +30,7 @@ class Selection:
     glob: str | None = None
     names: frozenset[str] | None = None
     max_bytes: int = DEFAULT_MAX_BYTES  # read cap per document when reading fetched_at
+    follow_symlinks: bool = False  # read linked files wherever they point (Settings.follow_symlinks)
 
     def __post_init__(self) -> None:
         if self.by not in DATE_FIELDS:
@@ -66,7 +67,8 @@ class Selection:
         # A file without a readable date is outside every range: pick it by glob, list or mtime.
         try:
             return any(self._contains(getattr(item, FETCHED_AT, None))
-                       for item in read_items(raw, source, self.max_bytes))
+                       for item in read_items(raw, source, self.max_bytes,
+                                              follow_symlinks=self.follow_symlinks))
         except OSError:
             return False
 

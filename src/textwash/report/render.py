@@ -26,7 +26,6 @@ import html
 import json
 import os
 import re
-import tempfile
 import zlib
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
@@ -43,6 +42,7 @@ import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
 from textwash import __version__
+from textwash.atomic import atomic_text
 from textwash.model import schema
 from textwash.model.page import WORD
 from textwash.model.record import url_site
@@ -637,11 +637,5 @@ def _write_pages_shown(out: Path, keys: pa.Array, stamp: str) -> None:
 
 def _write_text(path: Path, text: str | Iterable[str]) -> None:
     """Write through a temporary file and a rename, so a browser never shows half a page."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.writelines([text] if isinstance(text, str) else text)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+    with atomic_text(path) as handle:
+        handle.writelines([text] if isinstance(text, str) else text)

@@ -18,7 +18,7 @@ from textwash.config import RunOptions
 from textwash.dataset.dedup import DedupIndex, flag_duplicates, signatures_by_doc_id
 from textwash.dataset.ledger import LedgerEntry, ledger_table, load_ledger_table, updated_ledger
 from textwash.dataset.partitions import PartitionedWriter, date_partition
-from textwash.dataset.store import DEDUP_FILE, KINDS, LEDGER_FILE, Dataset, Version, conform
+from textwash.dataset.store import DEDUP_FILE, INPUTS_FILE, KINDS, LEDGER_FILE, Dataset, Version, conform
 from textwash.model.record import build_reject
 from textwash.inputs.formats import input_file
 from textwash.run.plan import RunPlan
@@ -82,6 +82,7 @@ def commit_run(dataset: Dataset, plan: RunPlan, options: RunOptions) -> dict:
     ledger = load_ledger_table(dataset.committed_file(LEDGER_FILE))
     version.write_state(LEDGER_FILE, updated_ledger(ledger, pa.concat_tables(entries) if entries else ledger_table([])))
     version.write_state(DEDUP_FILE, index.to_table())
+    version.write_json(INPUTS_FILE, plan.input_counts())
     version.commit()
     summary["committed"] = True
     return summary

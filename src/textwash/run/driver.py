@@ -62,17 +62,20 @@ def run_dataset(raw: str | Path, out: str | Path, settings: Settings = Settings(
     A part of `options.commit_every` inputs is committed as its own version before the next part
     starts, so an interrupted run keeps what it committed. With `report`, the HTML report is
     written beside the dataset (a failure there is logged: the data is committed all the same).
+
+    Both locations are made absolute here, before any batch is sent: a worker process or a Dask
+    worker on another machine runs in a working folder of its own.
     """
-    raw, out = str(raw), str(out)
+    raw, out = remote.absolute_location(raw), remote.absolute_location(out)
     started = time.perf_counter()
     with remote.open_locations(raw, out) as (raw_dir, dataset):
-        plan = plan_run(raw_dir, dataset, options, selection.apply if selection else None)
+        plan = plan_run(raw_dir, dataset, options, selection.apply if selection else None, settings.follow_symlinks)
         parts = plan.parts(options.commit_every)
         batch_count = sum(len(part.batches(options.batch_size)) for part in parts)
         log.info("run %s: %d inputs under %s, %d new or changed, in %d batches and %d commits",
                  plan.run_id, plan.inputs, raw, len(plan.todo), batch_count, len(parts))
         hooks.planned(plan, batch_count)
-        summary = {"run_id": plan.run_id, "inputs": plan.inputs, "processed": len(plan.todo),
+        summary = {"run_id": plan.run_id, **plan.input_counts(), "processed": len(plan.todo),
                    "unchanged": plan.inputs - len(plan.todo), "documents": 0, "rejects": 0, "duplicates": 0,
                    "replaced": 0, "reflagged": 0, "files_written": 0, "committed": False, "commits": 0,
                    "batches": batch_count}
@@ -98,7 +101,8 @@ def run_dataset(raw: str | Path, out: str | Path, settings: Settings = Settings(
                 hooks.report_written(write_report(dataset.out).resolve())
             except Exception:
                 log.exception("run report not written; the run's data is committed all the same")
-        summary["figures"] = run_stats(dataset, committed_runs, raw_dir, plan.todo)
+        summary["figures"] = run_stats(dataset, committed_runs, raw_dir,
+                                       [source for source in plan.todo if source not in plan.outside])
     summary["seconds"] = round(time.perf_counter() - started, 3)
     summary["output"] = out if remote.is_remote(out) else str(Path(out).resolve())
     log.info("run %s done: %d processed, %d documents (%d duplicates), %d rejects in %.1f s", plan.run_id,

@@ -10,7 +10,7 @@ from pathlib import Path
 from textwash.config import RunOptions
 from textwash.dataset.ledger import file_sha256, inputs_to_process, load_ledger_table
 from textwash.dataset.store import LEDGER_FILE, Dataset
-from textwash.inputs.discover import discover
+from textwash.inputs.discover import discover_inputs, refused_link_sha256
 
 
 @dataclass
@@ -21,6 +21,22 @@ class RunPlan:
     inputs: int
     todo: list[str]
     hashes: dict[str, str | None] = field(repr=False)
+    # What discovery did not read (inputs/discover.py): entries skipped by name, links to a file or
+    # folder already read, and inputs refused as leading outside the raw root (each a reject).
+    skipped_by_name: int = 0
+    skipped_links: int = 0
+    outside: frozenset[str] = field(default=frozenset(), repr=False)
+
+    @property
+    def outside_root(self) -> int:
+        return len(self.outside)
+
+    def input_counts(self) -> dict[str, int]:
+        """Every entry under the raw root, accounted for: the inputs (each one document or reject
+        record, or for a dump or archive one per item), of them those refused for containment, and
+        what was skipped."""
+        return {"inputs": self.inputs, "outside_root": self.outside_root, "skipped_by_name": self.skipped_by_name,
+                "skipped_links": self.skipped_links}
 
     def batches(self, batch_size: int) -> list[list[str]]:
         if batch_size < 1:
@@ -44,14 +60,20 @@ def new_run_id(now: dt.datetime) -> str:
 
 
 def plan_run(raw: Path, dataset: Dataset, options: RunOptions,
-             select: Callable[[Path, list[str]], list[str]] | None = None) -> RunPlan:
+             select: Callable[[Path, list[str]], list[str]] | None = None, follow_symlinks: bool = False) -> RunPlan:
     """Which inputs under `raw` this run processes: new, changed, or all with `reprocess`; only
-    among those that `select` (e.g. a backfill's `Selection.apply`) picks, when given."""
-    sources = discover(raw)
+    among those that `select` (e.g. a backfill's `Selection.apply`) picks, when given.
+
+    An input refused as leading outside the root is hashed by where it leads, never read: it is
+    planned again only when the link changes or links are followed."""
+    found = discover_inputs(raw, follow_symlinks)
+    sources = found.sources
     if select is not None:
         sources = select(raw, sources)
-    hashes = {source: file_sha256(raw / source) for source in sources}
+    hashes = {source: refused_link_sha256(found.outside[source]) if source in found.outside
+              else file_sha256(raw / source) for source in sources}
     ledger = load_ledger_table(dataset.committed_file(LEDGER_FILE))
     processed_at = dt.datetime.now(dt.timezone.utc)
     return RunPlan(new_run_id(processed_at), raw, processed_at, len(sources),
-                   inputs_to_process(hashes, ledger, options.reprocess), hashes)
+                   inputs_to_process(hashes, ledger, options.reprocess), hashes, skipped_by_name=found.skipped_by_name,
+                   skipped_links=found.skipped_links, outside=frozenset(found.outside).intersection(sources))
