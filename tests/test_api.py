@@ -23,20 +23,11 @@ from textwash.config import Settings
 from textwash.document import process_batch
 from textwash.model.record import build_document
 from textwash.reasons import Rejected
+from bus_page import PAGE, assert_cuts_in_place
 
 ROOT = Path(__file__).parent.parent
 NOW = dt.datetime(2026, 1, 2, 3, 4, 5, tzinfo=dt.timezone.utc)
 HTML_PAGES = Path(__file__).parent / "data" / "html"
-PAGE = "\n\n".join([
-    "Share this article",
-    "The city council voted on Tuesday to expand the bus network into the northern districts, a plan "
-    "that has been debated for more than three years by residents and planners.",
-    "Under the plan, the council will add four new bus routes and extend two existing ones, and the "
-    "buses on the busiest routes will run every ten minutes during the day.",
-    "Residents of the northern districts have long said that the buses in their area are too few and "
-    "too slow, and that the council has neglected them for years.",
-    "Copyright 2019 Example Media. All rights reserved.",
-])
 # In-process extraction: the same records as through the worker, without starting one per test.
 IN_PROCESS = Settings(extract_timeout=None)
 
@@ -268,11 +259,7 @@ def test_cli_json_is_the_record(page_file):
 def test_cli_removed_shows_the_cuts_in_place(page_file):
     shown = _invoke(str(page_file), "--removed")
     assert shown.exit_code == 0, shown.output
-    lines = [line.strip() for line in shown.output.splitlines() if line.strip()]
-    share = next(i for i, line in enumerate(lines) if "share or follow buttons: Share this article" in line)
-    council = next(i for i, line in enumerate(lines) if line.startswith("The city council voted"))
-    copyright_note = next(i for i, line in enumerate(lines) if "copyright notice: Copyright 2019" in line)
-    assert share < council < copyright_note
+    assert_cuts_in_place(shown.output)
 
 
 def test_cli_reads_standard_input_and_reports_a_reject():
