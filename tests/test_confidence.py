@@ -16,7 +16,8 @@ from textwash.cli import app
 from textwash.model.page import Page
 from textwash.model.metadata import Metadata
 from textwash.model.record import build_document
-from textwash.report.render import page_of, write_report
+from textwash.report import write_report
+from textwash.report.figures import page_of
 from textwash.run.driver import run_dataset
 from textwash.model.schema import SCHEMA_VERSION
 from textwash.stats import dataset_stats

@@ -22,7 +22,7 @@ from textwash.cli import app
 from textwash.dataset.compact import compact_dataset
 from textwash.config import Settings
 from textwash.document import process_batch
-from textwash.report.render import summarize
+from textwash.report.figures import summarize
 from textwash.config import RunOptions
 from textwash.run.commit import commit_run
 from textwash.run.driver import run_dataset

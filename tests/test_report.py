@@ -18,6 +18,7 @@ import pytest
 from typer.testing import CliRunner
 
 from conftest import SAMPLES, fold
+from textwash.report import figures
 from textwash.report import render as report
 from textwash.cleaning.model import COMMENT, FOOTER, HEADER, INSIDE, LEGAL, MENU, TEASER
 from textwash.reasons import TEMPLATE
@@ -25,8 +26,9 @@ from textwash.cli import app
 from textwash.document import process_batch
 from textwash.reasons import NUL_REASON
 from textwash.reasons import reason_family
-from textwash.report.render import (KNOWN_FAMILIES, OTHER_INK, REASON_INKS, document_blocks, list_order, page_of,
-                             reason_ink, summarize, tint, write_report)
+from textwash.report.colours import KNOWN_FAMILIES, OTHER_INK, REASON_INKS, reason_ink, tint
+from textwash.report.figures import list_order, page_of, summarize
+from textwash.report.render import document_blocks, write_report
 from textwash.cleaning.ruleset import load_rules
 from textwash.model.schema import DOCUMENT_SCHEMA
 from textwash.dataset.store import write_parquet_atomic
@@ -101,7 +103,7 @@ def test_overview_figures_add_up(sample_report):
     assert overview.cuts_by_reason == Counter(span["reason"] for row in documents for span in row["removed"])
     words_by_reason: Counter = Counter()
     for span in (span for row in documents for span in row["removed"]):
-        words_by_reason[span["reason"]] += report.words(span["text"])
+        words_by_reason[span["reason"]] += figures.words(span["text"])
     assert overview.words_by_reason == words_by_reason
     assert overview.words_removed == sum(overview.words_by_reason.values()) > 0
     assert listing.take(list_order(listing))["source"].to_pylist() == [row["source"] for row in documents]
@@ -126,7 +128,7 @@ def test_reason_colours_are_readable_fixed_and_grouped_by_family():
     assert reason_ink("metadata: title") == reason_ink("metadata: section") != reason_ink("image caption or credit")
     # The most frequent families have an ink each; a family of one's own rules takes one of the palette.
     assert len({reason_ink(family) for family in KNOWN_FAMILIES[:len(REASON_INKS)]}) == len(REASON_INKS)
-    assert reason_ink("a rule of my own") in REASON_INKS and reason_ink(report.NO_REASON) == OTHER_INK
+    assert reason_ink("a rule of my own") in REASON_INKS and reason_ink(figures.NO_REASON) == OTHER_INK
 
 
 def test_every_reason_the_pipeline_emits_has_a_family_of_its_own_order():

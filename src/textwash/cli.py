@@ -364,7 +364,7 @@ def show(
     limit: Annotated[int, typer.Option(help="At most this many records.")] = 20,
 ) -> None:
     """Print records readably: source, metadata, confidence, the first paragraphs, and what was removed."""
-    from textwash.report.render import DatasetError, open_rows
+    from textwash.report import DatasetError, open_rows
 
     folder = dataset / "documents" if (dataset / "documents").is_dir() else dataset
     if not folder.is_dir():
@@ -421,7 +421,7 @@ def report(
     out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the report's HTML pages.")] = Path("report"),
 ) -> None:
     """Write a static HTML report of DATASET: overview, removal reasons, and every document with its cuts."""
-    from textwash.report.render import DatasetError, write_report
+    from textwash.report import DatasetError, write_report
 
     try:
         index = write_report(dataset, out)
