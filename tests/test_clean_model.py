@@ -3,12 +3,17 @@ cuts and why, and how sure it says it is."""
 from __future__ import annotations
 
 import datetime as dt
+import gzip
+import json
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 from test_clean_layers import PROSE, reasons
-from textwash.cleaning.model import FEATURES, apply_model, article_states, page_segments, segment_model
+from textwash.cleaning.model import FEATURES, MODEL_PATH, apply_model, article_states, page_segments, segment_model
 from textwash.cleaning.line_classes import classify
 from textwash.model.page import Page
 from textwash.config import Settings
@@ -18,6 +23,7 @@ from textwash.cleaning.ruleset import load_rules
 RULES = load_rules()
 NOW = dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc)
 # A news site's navigation and footer, as long as real ones are.
+ROOT = Path(__file__).parent.parent
 HEADER = ["Skip to main content", "Menu", "Search", "Home", "News", "World", "Politics", "Business", "Markets",
           "Technology", "Science", "Health", "Sport", "Culture", "Travel", "Opinion", "Video", "Podcasts",
           "Newsletters", "Subscribe", "Log in"]
@@ -33,9 +39,31 @@ def kept(text: str) -> list[str]:
 
 def test_the_model_file_matches_the_features_and_judges_a_batch_in_one_call():
     model = segment_model()
-    assert tuple(model.booster.feature_name()) == FEATURES
+    assert model.booster.num_features == len(FEATURES)
     pages = [np.zeros((3, len(FEATURES))), np.zeros((0, len(FEATURES))), np.zeros((2, len(FEATURES)))]
     assert [len(p) for p in model.predict(pages)] == [3, 0, 2]
+
+
+def test_the_library_scores_exactly_as_the_lightgbm_package_does():
+    """The C API called directly gives the package's probabilities, bit for bit, on real pages'
+    features (NaN stopword densities of pages without a stoplist included)."""
+    import lightgbm
+
+    rules = load_rules()
+    pages = [clean_text("\n".join([*HEADER, *PROSE, *FOOTER]), rules, frozenset({"model"}))[0],
+             Page.from_text("Accueil\nActualités\n" + "Le conseil municipal a voté mardi un plan pour les bus. " * 5)]
+    features = np.vstack([page_segments(page, None, classify(page, None)).features for page in pages])
+    assert np.isnan(features).any()
+    package = lightgbm.Booster(model_str=json.loads(gzip.decompress(MODEL_PATH.read_bytes()))["trees"])
+    assert np.array_equal(segment_model().booster.predict(features), package.predict(features, num_threads=1))
+
+
+def test_cleaning_a_page_does_not_import_the_lightgbm_package():
+    """Its import pulls in pandas, scikit-learn and Dask: 1.5 CPU s a process for nothing."""
+    code = ("import sys, textwash; textwash.clean(open('raw/000_1c1cab889e26c371.txt').read()); "
+            "print(sorted(m for m in ('lightgbm', 'sklearn', 'dask', 'prefect') if m in sys.modules))")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
+    assert result.stdout.strip() == "[]"
 
 
 def test_a_comment_thread_after_a_short_article_is_not_the_article():

@@ -87,3 +87,22 @@ def test_read_items_enforces_the_size_cap_after_decompression(tmp_path):
     for name in ("big.txt", "bomb.txt.gz"):
         [item] = read_items(tmp_path, name, max_bytes=100)
         assert isinstance(item, BadItem) and item.reason == "too-large", name
+
+
+def test_the_language_model_is_unpacked_once_into_the_cache_and_read_back(tmp_path, monkeypatch):
+    from textwash.inputs import language
+
+    monkeypatch.setenv("TEXTWASH_CACHE", str(tmp_path / "cache"))
+    language.identifier.cache_clear()
+    try:
+        fresh = language.identifier()
+        [cached] = (tmp_path / "cache").glob("py3langid-*.pickle")
+        language.identifier.cache_clear()
+        again = language.identifier()
+        sample = "Der Gemeinderat hat am Dienstag beschlossen, das Busnetz in den Norden zu erweitern."
+        assert fresh.classify(sample) == again.classify(sample) and again.classify(sample)[0] == "de"
+        cached.write_bytes(b"not a pickle")  # a damaged copy is unpacked again, not trusted
+        language.identifier.cache_clear()
+        assert language.identifier().classify(sample)[0] == "de"
+    finally:
+        language.identifier.cache_clear()

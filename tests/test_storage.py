@@ -5,7 +5,7 @@ import socket
 import pyarrow.dataset as ds
 import pytest
 
-from textwash.config import RunOptions
+from textwash.config import CACHE_ENV, RunOptions
 from textwash.dataset import remote as storage
 
 pytestmark = pytest.mark.flow
@@ -52,7 +52,7 @@ def test_s3_raw_and_output_across_machines_and_a_crash_before_the_pointer(prefec
 
     raw, out = f"s3://{BUCKET}/raw", f"s3://{BUCKET}/processed"
     s3.put(f"{dated_raw}/", raw.removeprefix("s3://"), recursive=True)
-    monkeypatch.setenv(storage.CACHE_ENV, str(tmp_path / "machine-a"))
+    monkeypatch.setenv(CACHE_ENV, str(tmp_path / "machine-a"))
     first = ingest(raw=raw, out=out, options=RunOptions(batch_size=2))
     assert (first["processed"], first["documents"], first["output"]) == (6, 7, out)
     assert storage.remote_version(out) == "00000001"
@@ -61,7 +61,7 @@ def test_s3_raw_and_output_across_machines_and_a_crash_before_the_pointer(prefec
 
     # A second machine: fresh cache, one new input. It pulls version 1 (ledger included), runs
     # only the new input, and publishes version 2; but its pointer write fails.
-    monkeypatch.setenv(storage.CACHE_ENV, str(tmp_path / "machine-b"))
+    monkeypatch.setenv(CACHE_ENV, str(tmp_path / "machine-b"))
     s3.pipe_file(f"{raw}/late.txt".removeprefix("s3://"), b"A late article.\n\n" + b"It arrived after the first run and has a paragraph of its own.\n" * 5)
 
     def pointer_lost(*args):
@@ -83,7 +83,7 @@ def test_s3_raw_and_output_across_machines_and_a_crash_before_the_pointer(prefec
     assert documents(s3, out, "00000001") == first_documents  # kept a version longer for readers
 
     # Back on the first machine: its copy is behind, so it pulls version 2 and does only what is new.
-    monkeypatch.setenv(storage.CACHE_ENV, str(tmp_path / "machine-a"))
+    monkeypatch.setenv(CACHE_ENV, str(tmp_path / "machine-a"))
     s3.pipe_file(f"{raw}/later.txt".removeprefix("s3://"), b"Later still.\n\n" + b"Another paragraph of its own here.\n" * 5)
     third = ingest(raw=raw, out=out, options=RunOptions(batch_size=2))
     assert (third["processed"], third["documents"]) == (1, 1)

@@ -9,7 +9,9 @@ objects as parameters, so a new limit is one field here and the code that reads 
 from __future__ import annotations
 
 import dataclasses
+import os
 from dataclasses import dataclass
+from pathlib import Path
 
 from textwash.model.schema import DOCUMENT_SCHEMA
 
@@ -35,6 +37,16 @@ DEFAULT_MAX_ROWS_PER_FILE = 50_000
 # batch's time; 250 would reach 5 to 7%. 1,000 would halve it again, but a 10,000-document run would
 # then report progress in tenths, and with 2 workers its last batch leaves one core idle for longer.
 DEFAULT_BATCH_SIZE = 500
+
+
+# This machine's cache of what is slow to rebuild: mirrors of remote locations, an unpacked copy
+# of the language model. Anything in it can be deleted.
+CACHE_ENV = "TEXTWASH_CACHE"
+
+
+def cache_root() -> Path:
+    """$TEXTWASH_CACHE, else ~/.cache/textwash, as an absolute path."""
+    return Path(os.path.abspath(os.environ.get(CACHE_ENV) or Path.home() / ".cache" / "textwash"))
 
 
 @dataclass(frozen=True)

@@ -30,6 +30,7 @@ from textwash.cleaning.line_rules import matching_break
 from textwash.cleaning.line_classes import LineClass, is_menu_item, own_class, stoplist
 from textwash.model.page import Line, Page, ends_as_sentence
 from textwash.cleaning.ruleset import BreakRule
+from textwash.cleaning.trees import Booster, feature_names
 from textwash.model.schema import LOW_CONFIDENCE
 from textwash.reasons import AFTER_END, DESCRIPTION, METADATA_FAMILY, MODEL_FAMILY, TEMPLATE, model_reason, reason_family
 
@@ -408,12 +409,10 @@ class SegmentModel:
     file, loaded once per process."""
 
     def __init__(self, path: Path = MODEL_PATH) -> None:
-        import lightgbm  # loaded only when a page is judged
-
         saved = json.loads(gzip.decompress(path.read_bytes()))
-        self.booster = lightgbm.Booster(model_str=saved["trees"])
-        if tuple(self.booster.feature_name()) != FEATURES:
+        if feature_names(saved["trees"]) != FEATURES:
             raise ValueError(f"{path} was trained on other features than this version computes: retrain (make train)")
+        self.booster = Booster(saved["trees"])
         self.switch_cost = float(saved["switch_cost"])
 
     def predict(self, pages: list[np.ndarray]) -> list[np.ndarray]:
@@ -421,7 +420,7 @@ class SegmentModel:
         call for all the pages of a batch."""
         if not pages:
             return []
-        probabilities = self.booster.predict(np.vstack(pages), num_threads=1)
+        probabilities = self.booster.predict(np.vstack(pages))
         return np.split(probabilities, np.cumsum([len(page) for page in pages])[:-1])
 
 

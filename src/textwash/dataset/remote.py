@@ -27,11 +27,11 @@ from urllib.parse import urlsplit
 
 import fsspec
 
+from textwash.config import cache_root
 from textwash.dataset.templates import TEMPLATES_FILE
 from textwash.dataset.store import CURRENT, VERSIONS, Dataset, Version
 
 MIRROR_MANIFEST = "mirror.json"
-CACHE_ENV = "TEXTWASH_CACHE"
 
 
 def is_remote(location: str) -> bool:
@@ -65,8 +65,7 @@ def absolute_location(location: str | os.PathLike) -> str:
 def cache_folder(location: str) -> Path:
     """This machine's working folder for a remote location ($TEXTWASH_CACHE, else ~/.cache/textwash),
     as an absolute path."""
-    root = Path(os.path.abspath(os.environ.get(CACHE_ENV) or Path.home() / ".cache" / "textwash"))
-    return root / hashlib.sha256(location.rstrip("/").encode()).hexdigest()[:16]
+    return cache_root() / hashlib.sha256(location.rstrip("/").encode()).hexdigest()[:16]
 
 
 def local_inputs(raw: str) -> Path:

@@ -2,11 +2,20 @@
 inside the package, so it runs offline)."""
 from __future__ import annotations
 
+import functools
+import logging
+import pickle
 from collections.abc import Iterable
+from importlib import metadata
 
-import py3langid
+import numpy as np
+from py3langid import langid
 
+from textwash.atomic import atomic_path
+from textwash.config import cache_root
 from textwash.model.page import WORD, Line, ends_as_sentence
+
+log = logging.getLogger(__name__)
 
 # Below this many words no classifier is reliable: the language stays unknown.
 MIN_WORDS = 5
@@ -23,8 +32,28 @@ def detect_language(text: str) -> str | None:
     sample = text[:SAMPLE_CHARS]
     if len(WORD.findall(sample)) < MIN_WORDS:
         return None
-    code, _score = py3langid.classify(sample)
+    code, _score = identifier().classify(sample)
     return code
+
+
+@functools.cache
+def identifier() -> langid.LanguageIdentifier:
+    """py3langid's classifier. Its model ships LZMA-packed, and unpacking it costs 0.45 CPU s in
+    every process that detects a language (textwash clean, each worker); so the first process
+    leaves an unpacked copy in the cache folder (config.cache_root), which later ones load in a
+    tenth of that. Without a writable cache, each process unpacks the model itself."""
+    path = cache_root() / f"py3langid-{metadata.version('py3langid')}.pickle"
+    try:
+        model = pickle.loads(path.read_bytes())
+    except (OSError, pickle.UnpicklingError, EOFError, ValueError):
+        model = langid._load_model_file(langid.MODEL_DIR / langid.MODEL_FILE)
+        try:
+            with atomic_path(path, fsync=False) as unpacked:
+                unpacked.write_bytes(pickle.dumps(model, protocol=pickle.HIGHEST_PROTOCOL))
+        except OSError as exc:
+            log.debug("language model not cached (%s)", exc)
+    ptc, pc, classes, nextmove, row, output = model
+    return langid.LanguageIdentifier(np.asarray(ptc), np.asarray(pc), classes, nextmove, output, tk_row=row)
 
 
 def page_language(lines: Iterable[Line]) -> str | None:
