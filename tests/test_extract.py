@@ -153,3 +153,56 @@ def test_documents_carry_their_metadata_sources(tmp_path):
     assert dump == {"title": "text", "authors": "text", "language": "langid"}
     assert page == {"title": "json-ld", "description": "opengraph", "authors": "json-ld", "publisher": "json-ld",
                     "published": "json-ld", "tags": "trafilatura", "language": "langid"}
+
+
+def test_a_page_of_several_posts_keeps_every_post():
+    posts = [
+        ("Notes from the allotment", "The broad beans went in on a cold Saturday morning, two rows of twenty, "
+                                     "and the soil was still heavy from the rain."),
+        ("Fixing the garden gate", "The hinge had rusted through at the top, so I replaced both hinges and planed "
+                                   "the bottom edge to stop it dragging."),
+        ("A week of soup", "Leek and potato on Monday, then lentil with cumin, and by Friday a thin broth made from "
+                           "whatever was left over."),
+    ]
+    body = "".join(f'<article class="post"><h2>{title}</h2><p>{text}</p></article>' for title, text in posts)
+    html = ('<html><head><title>Small garden diary</title></head><body>'
+            '<nav><a href="/">Home</a> <a href="/about">About</a> <a href="/archive">Archive</a></nav>'
+            f'<main>{body}</main><footer>Powered by a static site generator</footer></body></html>')
+    text = extract_page(html).text
+    assert all(post in text for _, post in posts)
+    assert "Archive" not in text and "Powered by" not in text
+
+
+def test_a_tiny_page_trafilatura_keeps_little_of_takes_the_fallback_text():
+    # trafilatura drops repeats of a paragraph, here keeping 2 of 6 choruses: under 60% of the
+    # page's main content, so resiliparse's text of it is taken instead.
+    chorus = ("<p>Row, row, row your boat, gently down the stream; merrily, merrily, merrily, merrily, "
+              "life is but a dream.</p>")
+    html = ('<html><head><title>Rounds to sing</title></head><body><nav><a href="/">Home</a></nav><article>'
+            '<h1>Rounds to sing</h1><p>The second voice comes in after the first line.</p>' + chorus * 6 +
+            '</article><footer>Contact us</footer></body></html>')
+    text = extract_page(html).text
+    assert text.count("life is but a dream") == 6
+    assert "Contact us" not in text
+    # A text not much shorter than the fallback's stays as trafilatura kept it.
+    from textwash.inputs.extract import _fallback_text
+    line = "Row, row, row your boat, gently down the stream; merrily, merrily, merrily, merrily, life is but a dream.\n"
+    kept = "Rounds to sing\nThe second voice comes in after the first line.\n" + line * 4
+    assert _fallback_text(html, kept) == kept
+
+
+def test_an_early_copyright_notice_does_not_end_an_extracted_page():
+    from textwash.cleaning.end_rules import apply_end_rules
+    from textwash.cleaning.ruleset import load_rules
+    from textwash.model.page import Page
+
+    prose = "This paragraph of the specification explains one more part of the protocol in some detail here."
+    text = "\n".join([prose] * 4 + ["Copyright Notice", "Copyright (c) 2014 the authors. All rights reserved."]
+                     + [prose] * 12)
+    rules = load_rules(None)
+    extracted = Page.from_text(text)
+    apply_end_rules(extracted, rules, extracted=True)
+    assert extracted.text().count(prose) == 16
+    dump = Page.from_text(text)  # a text dump keeps the old rule: the notice ends the article
+    apply_end_rules(dump, rules)
+    assert dump.text().count(prose) == 4

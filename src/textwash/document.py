@@ -95,9 +95,10 @@ def prepare(item: InputItem, extractor: HtmlExtractor, settings: Settings = Sett
 def page_state(prepared: Prepared, rules: RuleSet, layers_off: frozenset[str] = frozenset(),
                template_keys: frozenset[int] = frozenset()) -> PageState:
     """A prepared item ready for the cleaning layers (HTML pages skip HTML_LAYERS_OFF)."""
-    if prepared.item.kind == HTML:
+    html = prepared.item.kind == HTML
+    if html:
         layers_off = layers_off | HTML_LAYERS_OFF
-    return PageState(prepared.repaired.text, rules, template_keys, layers_off)
+    return PageState(prepared.repaired.text, rules, template_keys, layers_off, extracted=html)
 
 
 def clean_text(text: str, rules: RuleSet, layers_off: frozenset[str] = frozenset(),

@@ -38,6 +38,7 @@ class PageState:
     min_split: int = 0  # lines shorter than this are never split
     meta: Metadata = field(default_factory=Metadata)
     failure: Exception | None = None  # a layer's error on this page: the page leaves the batch
+    extracted: bool = False  # the text is an HTML page's main text, as the extractor kept it
     _page: Page | None = field(default=None, repr=False)
     _language: object = field(default=_UNSET, repr=False)
     _classes: dict[int, LineClass] | None = field(default=None, repr=False)

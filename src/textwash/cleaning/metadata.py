@@ -44,6 +44,8 @@ _CREDIT_NAMES = re.compile(
     rf"(?:^|[.;]\s+|\bwhile\s+|\bby\s+)(?:{_NAME_WORD}['’]s\s+)?(?P<names>{_NAME_LIST})"
     r"(?=\s+(?:also\s+)?(?:reported|wrote|contributed)\b|\s*(?:[;.]|$))",
 )
+# "... reported on Sunday that ...": a claim reported, which a credit line never is.
+_REPORTED_CLAIM = re.compile(r"\b(?:reported|wrote)\b[^.;]{0,40}?\bthat\b")
 _CREDIT_WORDS = re.compile(r"\b(reported|wrote|contributed|reporting|writing)\b", re.IGNORECASE)
 
 # "PLACE (AGENCY) —", "PLACE AGENCY —" or "PLACE —", alone on its line. A bare capitalised token
@@ -85,12 +87,16 @@ _DATE_FIELD = re.compile(rf"{_DATE_PREFIX}(?P<date>\d{{4}}-\d{{1,2}}-\d{{1,2}}(?
 _DATE_LINE_WORDS = 10
 
 
-def extract_metadata(page: Page) -> Metadata:
-    """Read metadata from the header zone and the credit lines of `page`, cutting what it reads."""
+def extract_metadata(page: Page, extracted: bool = False) -> Metadata:
+    """Read metadata from the header zone and the credit lines of `page`, cutting what it reads.
+
+    On an `extracted` page (an HTML page's main text) a line that reports what someone said or
+    found ("The Times reported on Sunday that ...") is the article's prose, not a credit.
+    """
     meta = Metadata()
     _read_date_field(page, meta)
     _read_header(page, meta)
-    _read_credits(page, meta)
+    _read_credits(page, meta, extracted)
     return meta
 
 
@@ -189,10 +195,11 @@ def _read_header(page: Page, meta: Metadata) -> None:
             return
 
 
-def _read_credits(page: Page, meta: Metadata) -> None:
+def _read_credits(page: Page, meta: Metadata, extracted: bool = False) -> None:
     body_seen = 0
     for line in page.kept():
-        if body_seen >= 3 and len(line.text) < 600 and _CREDIT_WORDS.search(line.text) and _CREDIT_LINE.match(line.text):
+        if (body_seen >= 3 and len(line.text) < 600 and _CREDIT_WORDS.search(line.text) and _CREDIT_LINE.match(line.text)
+                and not (extracted and _REPORTED_CLAIM.search(line.text))):
             names = [name for m in _CREDIT_NAMES.finditer(line.text) for name in _split_names(m["names"])]
             if names:
                 meta.authors += [name for name in names if name not in meta.authors]
@@ -213,4 +220,4 @@ class MetadataLayer(Layer):
     family = METADATA_FAMILY
 
     def apply(self, state: PageState) -> None:
-        state.meta = extract_metadata(state.page)
+        state.meta = extract_metadata(state.page, state.extracted)

@@ -481,7 +481,8 @@ def _time_dates(root) -> list[str]:
     return out
 
 
-def _htmldate(html: str, url: str | None) -> str | None:
+def _htmldate(html, url: str | None) -> str | None:
+    """htmldate's date of the page (`html` a string or a parsed tree, which it copies, never changes)."""
     try:
         from htmldate import find_date
         return find_date(html, url=url, original_date=True, extensive_search=True,
@@ -503,8 +504,12 @@ def _title_tag(root) -> str:
     return ""
 
 
-def read_metadata(html: str, url: str | None = None) -> PageMetadataGuess:
+def read_metadata(html: str, url: str | None = None, tree=None) -> PageMetadataGuess:
     """The page's metadata, each field from the source the rules rank first; empty when unreadable.
+
+    `tree`, when given, is `html` already parsed (trafilatura's `load_html`: its parser, like ours,
+    drops comments and processing instructions), read instead of parsing the page again. It is
+    only read, never changed.
 
     >>> g = read_metadata('<html><head><title>Hello world | Site</title>'
     ...                   '<meta property="og:site_name" content="Site"></head></html>')
@@ -514,15 +519,15 @@ def read_metadata(html: str, url: str | None = None) -> PageMetadataGuess:
     PageMetadataGuess(title=None, authors=[], site_name=None, published=None, description=None, language=None, sources={})
     """
     try:
-        return _read(html, url)
+        return _read(html, url, tree)
     except Exception:  # noqa: BLE001 - hostile input must give an empty guess, never an error
         return PageMetadataGuess()
 
 
-def _read(html: str, url: str | None) -> PageMetadataGuess:
+def _read(html: str, url: str | None, tree=None) -> PageMetadataGuess:
     if not isinstance(html, str):
         return PageMetadataGuess()
-    root = _parse(html)
+    root = tree if tree is not None else _parse(html)
     if root is None:
         return PageMetadataGuess()
     meta = _meta_values(root)
@@ -613,7 +618,7 @@ def _read(html: str, url: str | None) -> PageMetadataGuess:
     if len(days) == 1:
         published, sources["published"] = stated[0][0], stated[0][1]
     else:
-        found = _htmldate(html[:MAX_HTML_CHARS], url)
+        found = _htmldate(tree if tree is not None else html[:MAX_HTML_CHARS], url)
         if found:
             # keep a stated value's time of day when htmldate settles on its day
             match = next(((d, s) for d, s in stated if d[:10] == found), None)
