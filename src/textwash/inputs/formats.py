@@ -153,7 +153,12 @@ def read_range(root: Path, part: Range, max_bytes: int, max_ratio: float = DEFAU
                 yield from _read_warc(raw, source, max_bytes, max_ratio, part.start, part.end)
             return
         with _open(path, max_ratio) as stream:
-            stream.seek(part.start)  # in a gzip stream: decompressed and dropped up to the start
+            # In a gzip stream: decompressed and dropped up to the start. A range owns the lines
+            # that start in it: from the middle of a line, reading begins at the next.
+            stream.seek(max(part.start - 1, 0))
+            if part.start and stream.read(1) != b"\n":
+                while (rest := stream.readline(_CHUNK)) and not rest.endswith(b"\n"):
+                    pass
             yield from _read_jsonl(Window(stream, part.end), source, max_bytes, part.first_line)
     except Rejected as exc:
         yield BadItem(f"{source}#offset-{part.start}", exc.reason, exc.detail)
@@ -163,22 +168,19 @@ def read_range(root: Path, part: Range, max_bytes: int, max_ratio: float = DEFAU
 
 
 class Window:
-    """A stream that ends at byte `end` of `stream` (lines are read up to it, never past)."""
+    """The lines of `stream` that start before byte `end`: a line begun before it is read to its
+    end, none starts at or after it."""
 
     def __init__(self, stream, end: int):
         self._stream, self._end = stream, end
-
-    def _room(self, size: int) -> int:
-        left = self._end - self._stream.tell()
-        return max(0, left if size is None or size < 0 else min(size, left))
-
-    def read(self, size: int = -1) -> bytes:
-        room = self._room(size)
-        return self._stream.read(room) if room else b""
+        self._line_start = True
 
     def readline(self, size: int = -1) -> bytes:
-        room = self._room(size)
-        return self._stream.readline(room) if room else b""
+        if self._line_start and self._stream.tell() >= self._end:
+            return b""
+        line = self._stream.readline(size)
+        self._line_start = not line or line.endswith(b"\n")
+        return line
 
     def tell(self) -> int:
         return self._stream.tell()
