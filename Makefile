@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export DO_NOT_TRACK := 1
 
-.PHONY: setup browser run test lock bench clean eval fuzz train
+.PHONY: setup browser run test lock bench bench-big clean eval fuzz train
 
 setup: $(STAMP)
 
@@ -47,6 +47,13 @@ N ?= 100000
 PAGES ?=
 bench: setup
 	$(BIN)/python bench/run_bench.py --docs $(N) $(if $(PAGES),--pages $(PAGES))
+	$(BIN)/python bench/run_bench.py --big-files $(BIG) $(if $(PAGES),--pages $(PAGES))
+
+# Big files alone (bench/RESULTS-big.md): one JSONL dump and one WARC of each size in MB, peak
+# memory and time, and 1 against 2 workers on the first size.
+BIG ?= 50,500
+bench-big: setup
+	$(BIN)/python bench/run_bench.py --big-files $(BIG) $(if $(PAGES),--pages $(PAGES))
 
 # Fuzz the per-document path with FUZZ generated hostile inputs (about 100 a second): no crash,
 # nothing lost; prints the count of each outcome.

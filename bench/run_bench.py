@@ -16,6 +16,13 @@ the same run, on the same documents:
     smaller batches), and what is left of the flow time after the steps;
   * 2 workers against 1, when `textwash run` has a --workers option;
   * HTML: textwash against trafilatura.extract alone, when the pages include HTML.
+
+    make bench-big BIG=50,500                    # one big JSONL dump and one big WARC per size (MB)
+
+`--big-files` measures big dumps instead (bench/RESULTS-big.md): for each size in MB one JSONL dump
+and one WARC (HTML pages) grown from the seeds, each run alone in its raw folder: wall time, peak
+RSS (a range is a batch and a batch streams in slices, so memory should stay flat as the file
+grows), and 1 against 2 workers on the first JSONL size (its ranges run in parallel).
 Only the CLI, textwash.document's functions and the schema are used, so it survives refactors.
 """
 from __future__ import annotations
@@ -268,6 +275,81 @@ def _short_path(arg: str) -> str:
     return f".../{path.parent.name}/{path.name}" if path.is_absolute() and path.is_dir() else arg
 
 
+# ---------------------------------------------------------------- big files
+
+def build_big_file(path: Path, seeds: list, megabytes: int, kind: str) -> int:
+    """A JSONL dump or a WARC of HTML pages of about `megabytes` MB grown from `seeds` (text);
+    returns its documents. Reused when already built at that size."""
+    import io
+    import random
+
+    from warcio.statusandheaders import StatusAndHeaders
+    from warcio.warcwriter import WARCWriter
+
+    marker = path.with_name(f".{path.name}.docs")
+    if path.exists() and marker.exists():
+        return int(marker.read_text())
+    rng = random.Random(megabytes)
+    vocabulary = sorted({w for seed in seeds for w in corpus._WORD.findall(seed.text)})
+    target, written, docs = megabytes * MB, 0, 0
+    with path.open("wb") as out:
+        writer = WARCWriter(out, gzip=False) if kind == "warc" else None
+        while written < target:
+            seed = seeds[docs % len(seeds)]
+            text = corpus.vary(seed.text, "txt", vocabulary, rng)
+            url = f"https://example.org/{docs % 50}/{docs}"
+            if writer is None:
+                out.write(json.dumps({"url": url, "text": text}).encode() + b"\n")
+            else:
+                paragraphs = "".join(f"<p>{line}</p>" for line in text.split("\n") if line.strip())
+                body = f"<html><head><title>Story {docs}</title></head><body><article>{paragraphs}</article></body></html>"
+                headers = StatusAndHeaders("200 OK", [("Content-Type", "text/html; charset=utf-8")], protocol="HTTP/1.1")
+                writer.write_record(writer.create_warc_record(url, "response", payload=io.BytesIO(body.encode()),
+                                                              http_headers=headers))
+            written = out.tell()
+            docs += 1
+    marker.write_text(str(docs))
+    return docs
+
+
+def measure_big_files(args, env: dict, log) -> None:
+    """Peak RSS and time for one big JSONL dump and one big WARC per size, and 1 against 2
+    workers on the first JSONL size; into RESULTS-big.md/.json."""
+    sizes = [int(s) for s in args.big_files.split(",")]
+    seeds = [s for s in corpus.load_seeds([REPO / "raw", *args.pages]) if s.kind == "txt"]
+    work = args.work.resolve()
+    rows = []
+    results = args.results.with_name("RESULTS-big.json")
+    for kind, suffix in (("jsonl", "dump.jsonl"), ("warc", "crawl.warc")):
+        for size in sizes:
+            folder = work / f"big-{kind}-{size}"
+            folder.mkdir(parents=True, exist_ok=True)
+            docs = build_big_file(folder / suffix, seeds, size, kind)
+            result = run_cli(folder, work / "out-big", args.batch_size, env)
+            row = {"kind": kind, "mb": size, "docs": docs, "bytes": (folder / suffix).stat().st_size, **result}
+            log(f"big {kind} {size} MB: {row}")
+            rows.append(row)
+            results.write_text(json.dumps({"rows": rows, "batch_size": args.batch_size}, indent=1))
+    first = work / f"big-jsonl-{sizes[0]}"
+    workers = {count: run_cli(first, work / "out-big", args.batch_size, env, ["--workers", str(count)])
+               for count in (1, 2)}
+    log(f"workers on {sizes[0]} MB JSONL: {workers}")
+    results.write_text(json.dumps({"rows": rows, "workers": workers, "batch_size": args.batch_size}, indent=1))
+    lines = ["# Big files", "", f"One file alone in its raw folder, batch size {args.batch_size}, {platform.node()} "
+             f"({os.cpu_count()} cores), {dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M} UTC.", "",
+             "| file | MB | documents | wall s | docs/s | peak RSS, tree MB | peak RSS, largest process MB | ratio to smallest |",
+             "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+    for row in rows:
+        smallest = next(r for r in rows if r["kind"] == row["kind"])
+        lines.append(f"| {row['kind']} | {row['bytes'] / MB:,.0f} | {row['docs']:,} | {row['wall']:,.1f} | "
+                     f"{row['docs'] / row['wall']:,.1f} | {row['tree_mb']:,.0f} | "
+                     f"{max(row['main_mb'], row['largest_child_mb']):,.0f} | {row['tree_mb'] / smallest['tree_mb']:.2f} |")
+    speedup = workers[1]["wall"] / workers[2]["wall"]
+    lines += ["", f"Workers on the {sizes[0]} MB JSONL dump: 1 worker {workers[1]['wall']:,.1f} s, 2 workers "
+              f"{workers[2]['wall']:,.1f} s: {speedup:.2f}x (load average {workers[2]['load']:.1f} during the run).", ""]
+    args.results.with_name("RESULTS-big.md").write_text("\n".join(lines))
+
+
 def fmt(value, digits=1):
     if value is None:
         return "n/a"
@@ -295,7 +377,16 @@ def main() -> int:
                         "in the .json")
     parser.add_argument("--add-size", type=int, help="measure only this corpus size (one of --docs/--sizes) "
                         "and add its row to the results already in the .json")
+    parser.add_argument("--big-files", help="measure big files instead: sizes in MB, comma-separated (e.g. 50,500)")
     args = parser.parse_args()
+    if args.big_files:
+        work = args.work.resolve()
+        work.mkdir(parents=True, exist_ok=True)
+        env = {**os.environ, "PREFECT_HOME": str(work / "prefect-home"), "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+               "DO_NOT_TRACK": "1", "PREFECT_LOGGING_LEVEL": "WARNING", "COLUMNS": "200",
+               "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "180"}
+        measure_big_files(args, env, functools.partial(print, file=sys.stderr, flush=True))
+        return 0
     if args.render:
         measured = json.loads(args.results.with_suffix(".json").read_text())
         if args.note:

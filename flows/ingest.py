@@ -25,34 +25,34 @@ from prefect.futures import as_completed  # noqa: E402
 from prefect.task_runners import ProcessPoolTaskRunner  # noqa: E402
 from prefect.tasks import exponential_backoff  # noqa: E402
 
-from textwash.cleaning.templates import TemplateState  # noqa: E402
 from textwash.config import RunOptions, Settings  # noqa: E402
 from textwash.dataset.store import Dataset  # noqa: E402
 from textwash.inputs.selection import Selection  # noqa: E402
 from textwash.run.driver import RunHooks, run_dataset  # noqa: E402
 from textwash.run.plan import RunPlan  # noqa: E402
-from textwash.run.stage import stage_batch  # noqa: E402
+from textwash.run.stage import StagedBatch, stage_batch  # noqa: E402
+from textwash.inputs.formats import Range  # noqa: E402
 
 # Seconds before the first retry of a batch after an I/O error; doubled for each next one.
 RETRY_BACKOFF_SECONDS = 2
 
-# Called with (documents, rejects) of each finished batch, e.g. by the CLI's progress bar.
-# A module-level hook because flow parameters must be serializable.
-batch_listeners: list[Callable[[int, int], None]] = []
-# Called with the number of inputs the run will process, once it is planned.
-plan_listeners: list[Callable[[int], None]] = []
+# Called with (documents, rejects, planned documents, planned bytes) of each finished batch, e.g.
+# by the CLI's progress bar. A module-level hook because flow parameters must be serializable.
+batch_listeners: list[Callable[[int, int, int, int], None]] = []
+# Called with the documents and bytes the run plans to read, once it is planned.
+plan_listeners: list[Callable[[int, int], None]] = []
 
 
 # Listeners are called through these module-level functions, looked up by name: the flow's own
 # function is pickled by value for worker processes and must not carry the listeners along.
-def _tell_planned(todo: int) -> None:
+def _tell_planned(documents: int, size: int) -> None:
     for listener in plan_listeners:
-        listener(todo)
+        listener(documents, size)
 
 
-def _tell_listeners(documents: int, rejects: int) -> None:
+def _tell_listeners(documents: int, rejects: int, planned: int, size: int) -> None:
     for listener in batch_listeners:
-        listener(documents, rejects)
+        listener(documents, rejects, planned, size)
 
 
 def _io_error(task, task_run, state) -> bool:
@@ -66,9 +66,9 @@ def _io_error(task, task_run, state) -> bool:
 @task(cache_policy=NO_CACHE, retries=3, retry_delay_seconds=exponential_backoff(backoff_factor=RETRY_BACKOFF_SECONDS),
       retry_jitter_factor=0.5, retry_condition_fn=_io_error)
 def process_and_stage(out: str, run_id: str, raw: str, processed_at: dt.datetime, batch_no: int,
-                      sources: list[str], settings: Settings) -> tuple[int, int, TemplateState]:
-    """Process one batch and stage its Parquet files; returns (documents, rejects, the batch's
-    site-template counts). The batch reads the dataset's saved site templates itself (see
+                      sources: list[str | Range], settings: Settings) -> StagedBatch:
+    """Process one batch (whole files and ranges of big ones) and stage its Parquet files; returns
+    its StagedBatch (number, documents, rejects, the batch's site-template counts). The batch reads the dataset's saved site templates itself (see
     `stage_batch`): arguments stay small whatever the dataset holds."""
     return stage_batch(Dataset(Path(out)), run_id, Path(raw), processed_at, batch_no, sources, settings)
 
@@ -86,18 +86,20 @@ def ingest(raw: str = "raw", out: str = "processed", settings: Settings = Settin
     if workers < 1:
         raise ValueError("workers must be at least 1")
     logger = get_run_logger()
-    progress = {"batches": 0, "done": 0}
+    progress = {"total": 0, "done": 0}
 
     def planned(plan: RunPlan, batch_count: int) -> None:
-        _tell_planned(len(plan.todo))
-        progress["batches"] = batch_count
-        progress["id"] = create_progress_artifact(0.0 if batch_count else 100.0, key="textwash-progress",
-                                                  description=f"Batches done of {batch_count} ({raw} → {out})")
+        _tell_planned(plan.documents, plan.bytes)
+        progress["total"] = plan.documents
+        progress["id"] = create_progress_artifact(
+            0.0 if plan.documents else 100.0, key="textwash-progress",
+            description=f"Documents done of about {plan.documents} ({plan.bytes / 1e6:.1f} MB in {batch_count} "
+                        f"batches; {raw} → {out})")
 
-    def batch_done(documents: int, rejects: int) -> None:
-        _tell_listeners(documents, rejects)
-        progress["done"] += 1
-        update_progress_artifact(progress["id"], 100.0 * progress["done"] / progress["batches"])
+    def batch_done(documents: int, rejects: int, planned_documents: int, size: int) -> None:
+        _tell_listeners(documents, rejects, planned_documents, size)
+        progress["done"] += planned_documents
+        update_progress_artifact(progress["id"], min(100.0, 100.0 * progress["done"] / max(progress["total"], 1)))
 
     def report_written(index: Path) -> None:
         create_link_artifact(link=index.as_uri(), link_text="Run report (HTML)", key="textwash-report",
@@ -115,8 +117,8 @@ def ingest(raw: str = "raw", out: str = "processed", settings: Settings = Settin
 def _batches_as_tasks(workers: int):
     """A batch runner (textwash.run.driver.BatchRunner) that runs each batch as a task, at most
     two per worker in flight (memory stays flat however many inputs there are)."""
-    def run_batches(plan: RunPlan, batches: list[list[str]], dataset: Dataset, raw: Path,
-                    settings: Settings) -> Iterator[tuple[int, int, TemplateState]]:
+    def run_batches(plan: RunPlan, batches: list[list[str | Range]], dataset: Dataset, raw: Path,
+                    settings: Settings) -> Iterator[StagedBatch]:
         window = 2 * workers
         pending = iter(enumerate(batches))
         in_flight = set()

@@ -182,16 +182,20 @@ def _run_flow(raw: str, out: str, workers: int, dask_address: str | None, settin
         TimeElapsedColumn(), console=console,
     ) as progress:
         bar = progress.add_task("run", total=None, counts="")
-        tally = {"documents": 0, "rejects": 0}
+        tally = {"documents": 0, "rejects": 0, "bytes": 0, "total_bytes": 0}
 
-        def planned(todo: int) -> None:
-            progress.update(bar, total=todo)
+        def planned(documents: int, size: int) -> None:
+            tally["total_bytes"] = size
+            progress.update(bar, total=documents)
 
-        def advance(documents: int, rejects: int) -> None:
+        def advance(documents: int, rejects: int, planned_documents: int, size: int) -> None:
+            # The bar counts the documents planned (JSONL lines, WARC responses, files), done batch by batch.
             tally["documents"] += documents
             tally["rejects"] += rejects
-            progress.update(bar, advance=documents + rejects,
-                            counts=f"{tally['documents']} documents, {tally['rejects']} rejects")
+            tally["bytes"] += size
+            progress.update(bar, advance=planned_documents,
+                            counts=f"{tally['documents']} documents, {tally['rejects']} rejects, "
+                                   f"{tally['bytes'] / 1e6:.1f}/{tally['total_bytes'] / 1e6:.1f} MB")
 
         ingest_module.plan_listeners.append(planned)
         ingest_module.batch_listeners.append(advance)

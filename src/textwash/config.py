@@ -37,6 +37,10 @@ DEFAULT_MAX_ROWS_PER_FILE = 50_000
 # batch's time; 250 would reach 5 to 7%. 1,000 would halve it again, but a 10,000-document run would
 # then report progress in tenths, and with 2 workers its last batch leaves one core idle for longer.
 DEFAULT_BATCH_SIZE = 500
+# A JSONL or WARC file larger than this is read in ranges of about batch_size documents (each a
+# batch of its own, committed and resumed on its own); a smaller one is one batch unit, as a
+# text file is. 8 MiB holds some 500 to 2,000 scraped pages.
+DEFAULT_SPLIT_BYTES = 8 * 1024 * 1024
 
 
 # This machine's cache of what is slow to rebuild: mirrors of remote locations, an unpacked copy
@@ -112,11 +116,15 @@ class RunOptions:
     partition_by: str = option(PROCESSED_DATE, f"Hive partition key: {PROCESSED_DATE} or a document column.")
     max_rows_per_file: int = option(DEFAULT_MAX_ROWS_PER_FILE, "Rows per Parquet file at most.", min=1)
     batch_size: int = option(DEFAULT_BATCH_SIZE, "Documents per Prefect task.", min=1)
-    commit_every: int | None = option(None, "Commit a dataset version after every this many inputs, so that an "
-                                            "interrupted run keeps what it committed (default: one commit).", min=1)
+    commit_every: int | None = option(None, "Commit a dataset version after every this many inputs (a range of a "
+                                            "big file counts as one), so that an interrupted run keeps what it "
+                                            "committed (default: one commit).", min=1)
+    split_bytes: int = option(DEFAULT_SPLIT_BYTES, "Read a JSONL or WARC file larger than this in ranges of about "
+                                                   "--batch-size documents: batches that run in parallel and are "
+                                                   "committed and resumed on their own.", min=1)
 
     def __post_init__(self) -> None:
-        for name in ("max_rows_per_file", "batch_size", "commit_every"):
+        for name in ("max_rows_per_file", "batch_size", "commit_every", "split_bytes"):
             value = getattr(self, name)
             if value is not None and value < 1:
                 raise ValueError(f"{name} must be at least 1")

@@ -22,7 +22,7 @@ from textwash.cleaning.templates import TemplateState, document_digest, learn, s
 from textwash.config import Settings
 from textwash.inputs.decode import Decoded, decode
 from textwash.inputs.extract import ExtractFailed, ExtractTimeout, HtmlExtractor, PageMetadata, merge_metadata, too_deep
-from textwash.inputs.formats import HTML, TEXT, BadItem, InputItem, read_items
+from textwash.inputs.formats import HTML, TEXT, BadItem, InputItem, Range, read_items, read_range
 from textwash.inputs.repair import Repaired, repair
 from textwash.model.metadata import Metadata
 from textwash.model.page import WORD, Page
@@ -197,24 +197,52 @@ def _is_headline(line: str, title: str | None) -> bool:
     return bool(words) and sum(word in title_words for word in words) >= HEADLINE_OVERLAP * len(words)
 
 
-def process_batch(root: Path, sources: list[str], processed_at: dt.datetime, settings: Settings = Settings(),
-                  templates: TemplateState | None = None) -> BatchResult:
-    """Process the files `sources` (paths relative to `root`): each document they hold becomes a
-    document row or a reject row, and so does each record that cannot be read.
+# Documents prepared, cleaned and handed on together: a batch's memory is bounded by one slice,
+# not by its files. Site templates are learned over a slice (and what the batch's earlier slices
+# and earlier runs learned); the segment model judges a slice's pages in one call.
+SLICE_DOCUMENTS = 250
 
-    Two passes: the first reads and prepares every item and learns the batch's site templates
-    (added to `templates`, what earlier runs learned); the second cleans each item with them. The
-    batch's own counts come back in `BatchResult.templates`, for the caller to keep.
+
+def process_batch(root: Path, sources: list[str | Range], processed_at: dt.datetime, settings: Settings = Settings(),
+                  templates: TemplateState | None = None) -> BatchResult:
+    """Process the files `sources` (paths relative to `root`, or Ranges of big JSONL and WARC
+    files): each document they hold becomes a document row or a reject row, and so does each
+    record that cannot be read. All of it at once: `process_slices` hands it over slice by slice.
+    The batch's own site-template counts come back in `BatchResult.templates`, for the caller to
+    keep."""
+    result = BatchResult()
+    for part in process_slices(root, sources, processed_at, settings, templates):
+        result.documents += part.documents
+        result.rejects += part.rejects
+        result.times.merge(part.times)
+        result.templates = part.templates
+    return result
+
+
+def process_slices(root: Path, sources: list[str | Range], processed_at: dt.datetime, settings: Settings = Settings(),
+                   templates: TemplateState | None = None,
+                   slice_documents: int = SLICE_DOCUMENTS) -> Iterator[BatchResult]:
+    """`process_batch` a slice at a time: items are read lazily and each slice of
+    `slice_documents` prepared items (with the rejects found on the way) is cleaned and handed
+    over before the next is read.
+
+    Two passes per slice: the first reads and prepares its items and learns their site templates
+    (added to `templates`, what earlier runs learned, and to what the batch's earlier slices
+    learned); the second cleans each item with them. Each slice's `templates` is the batch's own
+    counts so far; its `times` its own.
     """
     rules = load_rules(settings.rules_path)  # a broken rules file fails the run, not each document
     check_layers(settings.layers_off)  # so does a misspelt layer name
-    result = BatchResult()
-    ready: list[Prepared] = []
+    learned = TemplateState()  # the batch's own counts, slice after slice
     with HtmlExtractor(settings.extract_timeout) as extractor:
+        result, ready = BatchResult(), []
         for source in sources:
-            with result.times.step("read"):
-                items = list(file_items(root, source, settings))
-            for item in items:
+            items = unit_items(root, source, settings)
+            while True:
+                with result.times.step("read"):
+                    item = next(items, None)
+                if item is None:
+                    break
                 if isinstance(item, BadItem):
                     result.rejects.append(_reject(item.source, item.reason, item.detail, item.data, processed_at))
                     continue
@@ -222,13 +250,30 @@ def process_batch(root: Path, sources: list[str], processed_at: dt.datetime, set
                     ready.append(prepare(item, extractor, settings, result.times))
                 except Exception as exc:  # one bad document must never stop the run
                     result.rejects.append(_reject(item.source, *_reject_reason(item.source, exc), item.data, processed_at))
-    result.templates, keys = batch_templates(ready, templates, settings.layers_off, result.times)
+                if len(ready) >= slice_documents:
+                    yield _finish_slice(result, ready, rules, settings, templates, learned, processed_at)
+                    result, ready = BatchResult(), []
+        yield _finish_slice(result, ready, rules, settings, templates, learned, processed_at)
+
+
+def _finish_slice(result: BatchResult, ready: list[Prepared], rules: RuleSet, settings: Settings,
+                  templates: TemplateState | None, learned: TemplateState, processed_at: dt.datetime) -> BatchResult:
+    """Clean a slice's prepared items into `result`, with the site templates known so far (those
+    of earlier runs and of the batch's earlier slices) and the slice's own; `learned` gains them."""
+    sites = {site_of(p.item.source, p.item.url) for p in ready}
+    known = TemplateState()
+    for state in (templates, learned):
+        if state is not None:
+            known.merge(TemplateState({site: state.sites[site] for site in sites if site in state.sites}))
+    slice_learned, keys = batch_templates(ready, known, settings.layers_off, result.times)
+    learned.merge(slice_learned)
     for prepared, row in zip(ready, clean_prepared(ready, rules, settings.layers_off, keys, processed_at, result.times)):
         if isinstance(row, Exception):  # one bad document must never stop the run
             source = prepared.item.source
             result.rejects.append(_reject(source, *_reject_reason(source, row), prepared.item.data, processed_at))
         else:
             result.documents.append(row)
+    result.templates = learned
     return result
 
 
@@ -289,13 +334,23 @@ def _reject_reason(source: str, exc: Exception) -> tuple[str, str]:
 
 def file_items(root: Path, source: str, settings: Settings) -> Iterator[InputItem | BadItem]:
     """The items of one file; a file that cannot be opened, or a reader that fails, is one BadItem."""
+    return unit_items(root, source, settings)
+
+
+def unit_items(root: Path, unit: str | Range, settings: Settings) -> Iterator[InputItem | BadItem]:
+    """The items of a whole file or of a Range of one; a file that cannot be opened, or a reader
+    that fails, is one BadItem (for a range: `file#offset-START`)."""
+    name = unit if isinstance(unit, str) else f"{unit.source}#offset-{unit.start}"
     try:
-        yield from read_items(root, source, settings.max_bytes, settings.max_ratio, settings.follow_symlinks)
+        if isinstance(unit, str):
+            yield from read_items(root, unit, settings.max_bytes, settings.max_ratio, settings.follow_symlinks)
+        else:
+            yield from read_range(root, unit, settings.max_bytes, settings.max_ratio, settings.follow_symlinks)
     except OSError as exc:
-        yield BadItem(source, reasons.UNREADABLE, f"{type(exc).__name__}: {exc.strerror or exc}")
+        yield BadItem(name, reasons.UNREADABLE, f"{type(exc).__name__}: {exc.strerror or exc}")
     except Exception as exc:  # a reader bug must not lose the rest of the batch
-        log.exception("internal error reading %s", source)
-        yield BadItem(source, reasons.INTERNAL_ERROR, f"{type(exc).__name__}: {exc}")
+        log.exception("internal error reading %s", name)
+        yield BadItem(name, reasons.INTERNAL_ERROR, f"{type(exc).__name__}: {exc}")
 
 
 def _reject(source: str, reason: str, detail: str, data: bytes | None, processed_at: dt.datetime) -> dict:

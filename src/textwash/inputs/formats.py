@@ -5,6 +5,9 @@ fetched_at and title); a JSONL dump is one document per line (source `file#LINE`
 one per HTML response record (source `file#RECORD-ID`). Any of them may be gzipped. A record that
 cannot be read becomes a `BadItem` with a reason while the rest of the file is still read; the
 caller turns it into a reject row.
+
+A big JSONL or WARC file is read in ranges (`Range`, planned by inputs/ranges.py): `read_range`
+yields the items of one range alone, so the ranges of a file can run as separate batches.
 """
 from __future__ import annotations
 
@@ -68,6 +71,23 @@ def input_file(source: str, files: Collection[str]) -> str:
 
 
 @dataclass(frozen=True)
+class Range:
+    """Part of a JSONL or WARC file: the lines or records that start at byte `start` or later and
+    before `end`. Offsets are in the file's bytes, except for a gzipped JSONL file (one gzip
+    stream), where they are in its decompressed bytes. `first_line` numbers a JSONL range's first
+    line, so that its items keep their `file#LINE` sources."""
+    source: str
+    start: int
+    end: int
+    first_line: int = 1
+
+
+def unit_file(unit: str | Range) -> str:
+    """The raw file of a batch's unit: a whole file (its source) or a Range of one."""
+    return unit.source if isinstance(unit, Range) else unit
+
+
+@dataclass(frozen=True)
 class BadItem:
     source: str
     reason: str
@@ -117,6 +137,53 @@ def read_items(root: Path, source: str, max_bytes: int, max_ratio: float = DEFAU
         yield BadItem(source, exc.reason, exc.detail)
     except (EOFError, gzip.BadGzipFile, zlib.error) as exc:
         yield BadItem(source, reasons.TRUNCATED_GZIP if isinstance(exc, EOFError) else reasons.BAD_GZIP, f"{type(exc).__name__}: {exc}")
+
+
+def read_range(root: Path, part: Range, max_bytes: int, max_ratio: float = DEFAULT_MAX_RATIO,
+               follow_symlinks: bool = False) -> Iterator[InputItem | BadItem]:
+    """The documents of one range of a JSONL or WARC file (see `Range`); BadItems for what cannot
+    be read. A range without documents yields nothing (its file has others); a failure that stops
+    the range is one BadItem named `file#offset-START`."""
+    source = part.source
+    try:
+        path = root / source
+        inside_root(path, root, follow_symlinks)
+        if _container(path) == "warc":
+            with path.open("rb") as raw:
+                yield from _read_warc(raw, source, max_bytes, max_ratio, part.start, part.end)
+            return
+        with _open(path, max_ratio) as stream:
+            # In a gzip stream: decompressed and dropped up to the start. A range owns the lines
+            # that start in it: from the middle of a line, reading begins at the next.
+            stream.seek(max(part.start - 1, 0))
+            if part.start and stream.read(1) != b"\n":
+                while (rest := stream.readline(_CHUNK)) and not rest.endswith(b"\n"):
+                    pass
+            yield from _read_jsonl(Window(stream, part.end), source, max_bytes, part.first_line)
+    except Rejected as exc:
+        yield BadItem(f"{source}#offset-{part.start}", exc.reason, exc.detail)
+    except (EOFError, gzip.BadGzipFile, zlib.error) as exc:
+        yield BadItem(f"{source}#offset-{part.start}", reasons.TRUNCATED_GZIP if isinstance(exc, EOFError)
+                      else reasons.BAD_GZIP, f"{type(exc).__name__}: {exc}")
+
+
+class Window:
+    """The lines of `stream` that start before byte `end`: a line begun before it is read to its
+    end, none starts at or after it."""
+
+    def __init__(self, stream, end: int):
+        self._stream, self._end = stream, end
+        self._line_start = True
+
+    def readline(self, size: int = -1) -> bytes:
+        if self._line_start and self._stream.tell() >= self._end:
+            return b""
+        line = self._stream.readline(size)
+        self._line_start = not line or line.endswith(b"\n")
+        return line
+
+    def tell(self) -> int:
+        return self._stream.tell()
 
 
 def _file_items(root: Path, source: str, max_bytes: int, max_ratio: float,
@@ -313,8 +380,8 @@ def check_unicode(fields: dict) -> None:
                                              f"at character {bad.start()} (invalid Unicode)")
 
 
-def _read_jsonl(stream, source: str, max_bytes: int) -> Iterator[InputItem | BadItem]:
-    for number, line in enumerate(_capped_lines(stream, max_bytes), start=1):
+def _read_jsonl(stream, source: str, max_bytes: int, first_line: int = 1) -> Iterator[InputItem | BadItem]:
+    for number, line in enumerate(_capped_lines(stream, max_bytes), start=first_line):
         item_source = f"{source}#{number}"
         if line is None:
             yield BadItem(item_source, reasons.TOO_LARGE, f"line over the {max_bytes}-byte limit")
@@ -374,24 +441,26 @@ def _jsonl_item(source: str, line: bytes) -> InputItem:
     )
 
 
-def _read_warc(raw, source: str, max_bytes: int, max_ratio: float) -> Iterator[InputItem | BadItem]:
-    """The HTML responses of a WARC file; after a record whose framing is broken, reading
-    resumes at the next record start found in the bytes."""
+def _read_warc(raw, source: str, max_bytes: int, max_ratio: float, begin: int = 0,
+               end: int | None = None) -> Iterator[InputItem | BadItem]:
+    """The HTML responses of a WARC file (of its records that start in [begin, end), for a
+    range); after a record whose framing is broken, reading resumes at the next record start
+    found in the bytes."""
     # Records are gzip members in a .warc.gz, so resume at the next member there; at the next
     # header line in a plain WARC.
     marker = _GZIP_MEMBER if raw.peek(3)[:3] == _GZIP_MEMBER else _WARC_START
-    start: int | None = 0
+    start: int | None = begin
     # A decompressing stream guards its own ratio; a file's records are weighed against its size.
     size = None if isinstance(raw, RatioCapped) else raw.seek(0, 2)
-    while start is not None:
+    while start is not None and (end is None or start < end):
         raw.seek(start)
-        start = yield from _read_warc_from(raw, source, max_bytes, marker, max_ratio, size)
+        start = yield from _read_warc_from(raw, source, max_bytes, marker, max_ratio, size, end)
 
 
 def _read_warc_from(raw, source: str, max_bytes: int, marker: bytes, max_ratio: float,
-                    size: int | None) -> Iterator[InputItem | BadItem]:
-    """Records from the stream's position on; returns where to resume after broken framing, or
-    None at the end of the file."""
+                    size: int | None, end: int | None = None) -> Iterator[InputItem | BadItem]:
+    """Records from the stream's position on (those that start before `end`); returns where to
+    resume after broken framing, or None at the end of the file or range."""
     from warcio.archiveiterator import ArchiveIterator
 
     begin = raw.tell()
@@ -407,8 +476,12 @@ def _read_warc_from(raw, source: str, max_bytes: int, marker: bytes, max_ratio: 
             # The end of the last record read whole (warcio's offset can come out below where it began:
             # resuming never goes back, or a damaged file would be read round and round).
             broken_at = max(records.offset, begin)
+            if end is not None and broken_at >= end:
+                return None  # the next range's record
             yield BadItem(f"{source}#offset-{broken_at}", reasons.BROKEN_WARC_RECORD, f"{type(exc).__name__}: {exc}")
             return _next_record_start(raw, broken_at + 1, marker)
+        if end is not None and records.offset >= end:
+            return None  # the first record of the next range
         if size is not None and (record.length or 0) > max_ratio * max(size, 1):
             # Even skipping a record decompresses it: past a bomb nothing more can be read.
             yield BadItem(f"{source}#offset-{records.offset}", reasons.COMPRESSION_RATIO,

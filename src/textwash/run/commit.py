@@ -16,11 +16,11 @@ import pyarrow.parquet as pq
 from textwash import __version__, reasons
 from textwash.config import RunOptions
 from textwash.dataset.dedup import DedupIndex, flag_duplicates, signatures_by_doc_id
-from textwash.dataset.ledger import LedgerEntry, ledger_table, load_ledger_table, updated_ledger
+from textwash.dataset.ledger import LedgerEntry, collapse_ranges, ledger_table, load_ledger_table, updated_ledger
 from textwash.dataset.partitions import PartitionedWriter, date_partition
 from textwash.dataset.store import DEDUP_FILE, INPUTS_FILE, KINDS, LEDGER_FILE, Dataset, Version, conform
 from textwash.model.record import build_reject
-from textwash.inputs.formats import input_file
+from textwash.inputs.formats import Range, input_file
 from textwash.run.plan import RunPlan
 from textwash.run.stage import SIGNATURES
 
@@ -32,6 +32,9 @@ def commit_run(dataset: Dataset, plan: RunPlan, options: RunOptions) -> dict:
     Streams: one staged batch at a time is read, flagged and appended to the version's files, so
     memory stays flat however many documents the run holds. Documents are flagged in the order of
     their raw files (sorted paths), a container's items by source within their file.
+
+    The committed records of the files `plan.replacing` are replaced; a big file's ranges that an
+    earlier part or run committed stay, and the ledger gains an entry per range this part holds.
     """
     summary = {"run_id": plan.run_id, "inputs": plan.inputs, "processed": len(plan.todo),
                "unchanged": plan.inputs - len(plan.todo), "documents": 0, "rejects": 0,
@@ -43,11 +46,11 @@ def commit_run(dataset: Dataset, plan: RunPlan, options: RunOptions) -> dict:
     _check_staged(staging, batches, plan)
 
     version = dataset.next_version()
-    todo = set(plan.todo)
-    replaced_doc_ids = _doc_ids_of(dataset, todo)
+    replacing = set(plan.replacing)
+    replaced_doc_ids = _doc_ids_of(dataset, replacing) if replacing else set()
     orphans: list[pa.Table] = []  # duplicates of replaced originals: flagged again below
     for kind in KINDS:
-        replaced, reflag = _carry_over(dataset, version, kind, todo, replaced_doc_ids)
+        replaced, reflag = _carry_over(dataset, version, kind, replacing, replaced_doc_ids)
         summary["replaced"] += replaced
         orphans += reflag
 
@@ -57,7 +60,7 @@ def commit_run(dataset: Dataset, plan: RunPlan, options: RunOptions) -> dict:
         reflagged = _flag(pa.concat_tables(orphans), index, {})
         writers["documents"].write(reflagged)
         summary["reflagged"] = reflagged.num_rows
-    entries = []
+    entries: dict[str, LedgerEntry] = {}
     for name in batches:
         documents = _staged(staging / "documents" / name, "documents", plan)
         signature_file = staging / SIGNATURES / name
@@ -73,14 +76,15 @@ def commit_run(dataset: Dataset, plan: RunPlan, options: RunOptions) -> dict:
         writers["rejects"].write(rejects)
         summary["documents"] += documents.num_rows
         summary["rejects"] += rejects.num_rows
-        entries.append(_ledger_entries(documents, rejects, plan))
+        _ledger_entries(entries, documents, rejects, plan)
     for kind, writer in writers.items():
         # One empty file when a kind has none, so that tools globbing the folder find the schema.
         summary["files_written"] += writer.close(
             empty_partition=None if version.has_files(kind) else date_partition(plan.processed_at))
 
-    ledger = load_ledger_table(dataset.committed_file(LEDGER_FILE))
-    version.write_state(LEDGER_FILE, updated_ledger(ledger, pa.concat_tables(entries) if entries else ledger_table([])))
+    ledger = updated_ledger(load_ledger_table(dataset.committed_file(LEDGER_FILE)), _range_entries(entries, plan),
+                            continued=frozenset(plan.ranged - replacing))
+    version.write_state(LEDGER_FILE, collapse_ranges(ledger, plan.sizes))
     version.write_state(DEDUP_FILE, index.to_table())
     version.write_json(INPUTS_FILE, plan.input_counts())
     version.commit()
@@ -92,7 +96,7 @@ def _check_staged(staging: Path, batches: list[str], plan: RunPlan) -> None:
     staged = {input_file(source, plan.hashes) for kind in KINDS for name in batches
               if (staging / kind / name).exists()
               for source in pq.read_table(staging / kind / name, columns=["source"])["source"].to_pylist()}
-    missing = set(plan.todo) - staged
+    missing = set(plan.todo) - plan.ranged - staged  # a range may hold no document
     if missing:
         raise RuntimeError(f"{len(missing)} planned inputs have no staged record, e.g. {sorted(missing)[0]}")
 
@@ -117,17 +121,32 @@ def _flag(documents: pa.Table, index: DedupIndex, signatures: dict[str, np.ndarr
                                 pa.array([row["duplicate_of"] for row in rows], pa.string()))
 
 
-def _ledger_entries(documents: pa.Table, rejects: pa.Table, plan: RunPlan) -> pa.Table:
-    """One ledger entry per raw file of a batch: a container's items share their file's entry,
-    which records a reject when any of its items is one."""
-    entries: dict[str, LedgerEntry] = {}
+def _ledger_entries(entries: dict[str, LedgerEntry], documents: pa.Table, rejects: pa.Table, plan: RunPlan) -> None:
+    """Add a batch's records to `entries`, one per raw file: a container's items share their
+    file's entry, which records a reject when any of its items is one."""
     for kind, table in (("documents", documents), ("rejects", rejects)):
         doc_ids = table["doc_id"].to_pylist() if kind == "documents" else [None] * table.num_rows
         for source, doc_id in zip(table["source"].to_pylist(), doc_ids):
             file = input_file(source, plan.hashes)
+            if kind == "documents" and file in entries and entries[file].kind == "rejects":
+                continue  # a file's entry keeps its reject
             entries[file] = LedgerEntry(source=file, source_sha256=plan.hashes.get(file), pipeline_version=__version__,
                                         kind=kind, doc_id=doc_id, run_id=plan.run_id, processed_at=plan.processed_at)
-    return ledger_table(list(entries.values()))
+
+
+def _range_entries(entries: dict[str, LedgerEntry], plan: RunPlan) -> pa.Table:
+    """The ledger entries of the part: a whole file's own, and for a big file one per range the
+    part holds (with the file's kind and last doc_id in the part; a range without records reads
+    as documents)."""
+    rows = [entry for file, entry in entries.items() if file not in plan.ranged]
+    for piece in plan.pieces:
+        if isinstance(piece.unit, Range):
+            file = piece.unit.source
+            entry = entries.get(file) or LedgerEntry(file, plan.hashes.get(file), __version__, "documents", None,
+                                                     plan.run_id, plan.processed_at)
+            rows.append(LedgerEntry(file, entry.source_sha256, entry.pipeline_version, entry.kind, entry.doc_id,
+                                    entry.run_id, entry.processed_at, piece.unit.start, piece.unit.end))
+    return ledger_table(rows)
 
 
 def _doc_ids_of(dataset: Dataset, sources: set[str]) -> set[str]:

@@ -22,19 +22,20 @@ from textwash.inputs.selection import Selection
 from textwash.report import write_report
 from textwash.run.commit import commit_run
 from textwash.run.plan import RunPlan, plan_run
-from textwash.run.stage import stage_batch
+from textwash.run.stage import StagedBatch, stage_batch
+from textwash.inputs.formats import Range
 from textwash.stats import run_stats
 
 log = logging.getLogger(__name__)
 
-# Runs the batches of a planned part and yields, per finished batch, (documents, rejects, the
-# batch's site-template counts), in any order. Arguments: the part, its batches, the dataset,
-# the local raw folder, the settings.
-BatchRunner = Callable[[RunPlan, list[list[str]], Dataset, Path, Settings], Iterable[tuple[int, int, TemplateState]]]
+# Runs the batches of a planned part and yields, per finished batch, its StagedBatch (number,
+# documents, rejects, site-template counts), in any order. Arguments: the part, its batches (whole
+# files and ranges of big ones), the dataset, the local raw folder, the settings.
+BatchRunner = Callable[[RunPlan, list[list[str | Range]], Dataset, Path, Settings], Iterable[StagedBatch]]
 
 
-def run_in_process(plan: RunPlan, batches: list[list[str]], dataset: Dataset, raw: Path,
-                   settings: Settings) -> Iterator[tuple[int, int, TemplateState]]:
+def run_in_process(plan: RunPlan, batches: list[list[str | Range]], dataset: Dataset, raw: Path,
+                   settings: Settings) -> Iterator[StagedBatch]:
     """The batches one after another in this process."""
     for batch_no, batch in enumerate(batches):
         yield stage_batch(dataset, plan.run_id, raw, plan.processed_at, batch_no, batch, settings)
@@ -46,10 +47,12 @@ def _ignore(*args) -> None:
 
 @dataclass
 class RunHooks:
-    """What a shell wants to hear during a run: the plan (inputs to process, batches), each
-    finished batch (documents, rejects), and the report written (its index page)."""
+    """What a shell wants to hear during a run: the plan (inputs to process, batches; its
+    `documents` and `bytes` are the planned totals), each finished batch (documents, rejects, and
+    the documents and bytes it was planned to read: progress counts those), and the report written
+    (its index page)."""
     planned: Callable[[RunPlan, int], None] = _ignore
-    batch_done: Callable[[int, int], None] = _ignore
+    batch_done: Callable[[int, int, int, int], None] = _ignore
     report_written: Callable[[Path], None] = _ignore
 
 
@@ -69,11 +72,13 @@ def run_dataset(raw: str | Path, out: str | Path, settings: Settings = Settings(
     raw, out = remote.absolute_location(raw), remote.absolute_location(out)
     started = time.perf_counter()
     with remote.open_locations(raw, out) as (raw_dir, dataset):
-        plan = plan_run(raw_dir, dataset, options, selection.apply if selection else None, settings.follow_symlinks)
+        plan = plan_run(raw_dir, dataset, options, selection.apply if selection else None, settings.follow_symlinks,
+                        settings.max_ratio)
         parts = plan.parts(options.commit_every)
         batch_count = sum(len(part.batches(options.batch_size)) for part in parts)
-        log.info("run %s: %d inputs under %s, %d new or changed, in %d batches and %d commits",
-                 plan.run_id, plan.inputs, raw, len(plan.todo), batch_count, len(parts))
+        log.info("run %s: %d inputs under %s, %d new or changed (%d pieces, about %d documents, %d bytes), in %d "
+                 "batches and %d commits", plan.run_id, plan.inputs, raw, len(plan.todo), len(plan.pieces),
+                 plan.documents, plan.bytes, batch_count, len(parts))
         hooks.planned(plan, batch_count)
         summary = {"run_id": plan.run_id, **plan.input_counts(), "processed": len(plan.todo),
                    "unchanged": plan.inputs - len(plan.todo), "documents": 0, "rejects": 0, "duplicates": 0,
@@ -82,10 +87,11 @@ def run_dataset(raw: str | Path, out: str | Path, settings: Settings = Settings(
         committed_runs = set()
         for part in parts:
             learned = TemplateState()
-            for documents, rejects, batch_templates in run_batches(part, part.batches(options.batch_size), dataset,
-                                                                   raw_dir, settings):
-                learned.merge(batch_templates)
-                hooks.batch_done(documents, rejects)
+            planned = [(sum(p.documents for p in batch), sum(p.size for p in batch))
+                       for batch in part.batch_pieces(options.batch_size)]
+            for staged in run_batches(part, part.batches(options.batch_size), dataset, raw_dir, settings):
+                learned.merge(staged.templates)
+                hooks.batch_done(staged.documents, staged.rejects, *planned[staged.batch_no])
             part_summary = commit_run(dataset, part, options)
             if part_summary["committed"]:
                 save_templates(dataset, learned)

@@ -4,14 +4,21 @@ from __future__ import annotations
 import datetime as dt
 import os
 import socket
+from contextlib import ExitStack
 from pathlib import Path
+from typing import NamedTuple
+
+import pyarrow.parquet as pq
 
 from textwash.cleaning.templates import TemplateState
 from textwash.config import Settings
-from textwash.dataset.dedup import signature_table
-from textwash.dataset.store import Dataset, write_parquet_atomic, write_table_atomic
+from textwash.atomic import atomic_path
+from textwash.dataset.dedup import INDEX_SCHEMA, signature_table
+from textwash.dataset.store import KINDS, Dataset
 from textwash.dataset.templates import load_templates
-from textwash.document import process_batch
+from textwash.document import process_slices
+from textwash.inputs.formats import Range
+from textwash.model.schema import file_metadata, to_table
 
 SIGNATURES = "minhash"  # staged MinHash signatures of a run's documents, by batch
 
@@ -35,10 +42,24 @@ def check_visible(raw: Path, out: Path) -> None:
                 f"folder {cwd}); every worker must see the run's raw and output folders at the same paths")
 
 
+class StagedBatch(NamedTuple):
+    """What staging a batch gives back: its number, its documents and rejects, and the site
+    templates it learned."""
+    batch_no: int
+    documents: int
+    rejects: int
+    templates: TemplateState
+
+
 def stage_batch(dataset: Dataset, run_id: str, raw: Path, processed_at: dt.datetime, batch_no: int,
-                sources: list[str], settings: Settings = Settings()) -> tuple[int, int, TemplateState]:
-    """Process one batch of a run into its staging folder, with the site templates earlier runs
-    saved in the dataset; returns (documents, rejects, the batch's own site-template counts).
+                sources: list[str | Range], settings: Settings = Settings()) -> StagedBatch:
+    """Process one batch of a run (whole files and ranges of big ones) into its staging folder,
+    with the site templates earlier runs saved in the dataset; returns its counts and its own
+    site-template counts.
+
+    Streams: the batch's slices (document.process_slices) are appended to its staged Parquet files
+    as they are done, so its memory is bounded by a slice, whatever its files hold. The files
+    appear whole, each by one rename, once the batch is done.
 
     The batch reads those templates itself rather than taking them as an argument: they grow with
     the dataset (a digest per document seen), and a task argument is walked by Prefect and, with
@@ -48,9 +69,23 @@ def stage_batch(dataset: Dataset, run_id: str, raw: Path, processed_at: dt.datet
     fails the batch with `LocationUnreachable`, rather than turning every input into a reject.
     """
     check_visible(raw, dataset.out)
-    result = process_batch(raw, sources, processed_at, settings, load_templates(dataset))
     staging = dataset.staging(run_id)
-    for kind, rows in (("documents", result.documents), ("rejects", result.rejects)):
-        write_parquet_atomic(rows, kind, staging / kind / f"batch-{batch_no:05d}.parquet")
-    write_table_atomic(signature_table(result.documents), staging / SIGNATURES / f"batch-{batch_no:05d}.parquet")
-    return len(result.documents), len(result.rejects), result.templates
+    name = f"batch-{batch_no:05d}.parquet"
+    schemas = {kind: KINDS[kind].with_metadata(file_metadata(kind)) for kind in ("documents", "rejects")}
+    schemas[SIGNATURES] = INDEX_SCHEMA
+    counts = {"documents": 0, "rejects": 0}
+    templates = TemplateState()
+    with ExitStack() as files:
+        paths = {kind: files.enter_context(atomic_path(staging / kind / name)) for kind in schemas}
+        writers = {kind: files.enter_context(pq.ParquetWriter(paths[kind], schema, compression="zstd"))
+                   for kind, schema in schemas.items()}
+        for part in process_slices(raw, sources, processed_at, settings, load_templates(dataset)):
+            for kind, rows in (("documents", part.documents), ("rejects", part.rejects)):
+                if rows:
+                    writers[kind].write_table(to_table(rows, schemas[kind], kind))
+                    counts[kind] += len(rows)
+            if part.documents:
+                writers[SIGNATURES].write_table(signature_table(part.documents))
+            templates = part.templates
+    # (A kind without rows is a file of its schema alone.)
+    return StagedBatch(batch_no, counts["documents"], counts["rejects"], templates)
