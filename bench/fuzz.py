@@ -33,7 +33,7 @@ from pathlib import Path
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
-from textwash.inputs.formats import input_file
+from textwash.inputs.items import input_file
 from textwash.config import Settings
 from textwash.document import process_batch
 from textwash.inputs.discover import discover

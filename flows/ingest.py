@@ -31,7 +31,7 @@ from textwash.inputs.selection import Selection  # noqa: E402
 from textwash.run.driver import RunHooks, run_dataset  # noqa: E402
 from textwash.run.plan import RunPlan  # noqa: E402
 from textwash.run.stage import StagedBatch, stage_batch  # noqa: E402
-from textwash.inputs.formats import Range  # noqa: E402
+from textwash.inputs.items import Range  # noqa: E402
 
 # Seconds before the first retry of a batch after an I/O error; doubled for each next one.
 RETRY_BACKOFF_SECONDS = 2

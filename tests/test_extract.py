@@ -8,7 +8,7 @@ import pytest
 from conftest import DATA
 from shingles import precision_recall_f1
 from textwash.inputs.extract import ExtractTimeout, HtmlExtractor, PageMetadata, extract_page, merge_metadata, too_deep
-from textwash.inputs.formats import parse_timestamp
+from textwash.inputs.items import parse_timestamp
 from textwash.model.metadata import Metadata
 from textwash.config import Settings
 from textwash.document import process_batch

@@ -3,7 +3,8 @@ import gzip
 import pytest
 
 from textwash.inputs.language import detect_language, page_language
-from textwash.inputs.formats import BadItem, read_items
+from textwash.inputs.formats import read_items
+from textwash.inputs.items import BadItem
 from textwash.model.page import Page, ends_as_sentence
 from textwash.inputs.discover import discover, discover_inputs
 

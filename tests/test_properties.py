@@ -22,7 +22,7 @@ from textwash.reasons import MODEL_FAMILY
 from textwash.inputs.decode import DecodeError, decode
 from textwash.reasons import Rejected
 from textwash.inputs.extract import HtmlExtractor
-from textwash.inputs.formats import HTML, InputItem
+from textwash.inputs.items import HTML, InputItem
 from textwash.config import Settings
 from textwash.document import clean_text, prepare, process_prepared
 from textwash.inputs.repair import repair

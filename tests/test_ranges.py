@@ -18,7 +18,8 @@ from textwash.dataset.ledger import load_ledger_table
 from textwash.dataset.store import LEDGER_FILE, Dataset
 from textwash.document import process_batch, process_slices
 from textwash.inputs import ranges
-from textwash.inputs.formats import BadItem, Range, read_items, read_range
+from textwash.inputs.formats import read_items, read_range
+from textwash.inputs.items import BadItem, Range
 from textwash.run.driver import RunHooks, run_dataset, run_in_process
 from textwash.run.plan import plan_run
 
@@ -47,7 +48,7 @@ def jsonl(count: int, blank_every: int = 0) -> bytes:
 @pytest.mark.parametrize("chunk", [7, 64, 1 << 20])
 def test_jsonl_ranges_cut_at_line_starts_and_each_line_is_read_once(tmp_path, monkeypatch, chunk):
     # A small scan chunk: lines straddle the chunks the scan reads.
-    monkeypatch.setattr(ranges, "_CHUNK", chunk)
+    monkeypatch.setattr(ranges, "CHUNK", chunk)
     (tmp_path / "dump.jsonl").write_bytes(jsonl(23, blank_every=5))
     spans = ranges.scan(tmp_path / "dump.jsonl", 4)
     data = (tmp_path / "dump.jsonl").read_bytes()

@@ -49,7 +49,8 @@ from textwash.dataset.store import Dataset
 from textwash.dataset.templates import TEMPLATES_FILE, load_templates
 from textwash.document import Prepared, batch_templates, clean_prepared, file_items, prepare
 from textwash.inputs.extract import HtmlExtractor
-from textwash.inputs.formats import HTML, TEXT, BadItem, InputItem, sniff
+from textwash.inputs.formats import sniff
+from textwash.inputs.items import HTML, TEXT, BadItem, InputItem
 from textwash.reasons import Rejected
 
 __all__ = ["Cleaner", "Document", "Input", "Rejected", "RemovedSpan", "clean"]

@@ -119,7 +119,7 @@ def backfill(
     options: RunOptions,
 ) -> None:
     """Run the ingest flow over a chosen part of RAW: a date range, a glob, a list of inputs."""
-    from textwash.inputs.formats import parse_timestamp
+    from textwash.inputs.items import parse_timestamp
     from textwash.inputs.selection import DATE_FIELDS, Selection, read_list_file
 
     try:

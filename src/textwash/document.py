@@ -22,7 +22,8 @@ from textwash.cleaning.templates import TemplateState, document_digest, learn, s
 from textwash.config import Settings
 from textwash.inputs.decode import Decoded, decode
 from textwash.inputs.extract import ExtractFailed, ExtractTimeout, HtmlExtractor, PageMetadata, merge_metadata, too_deep
-from textwash.inputs.formats import HTML, TEXT, BadItem, InputItem, Range, read_items, read_range
+from textwash.inputs.formats import read_items, read_range
+from textwash.inputs.items import HTML, TEXT, BadItem, InputItem, Range
 from textwash.inputs.repair import Repaired, repair
 from textwash.model.metadata import Metadata
 from textwash.model.page import WORD, Page

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from textwash import reasons
-from textwash.inputs.formats import is_sidecar
+from textwash.inputs.single import is_sidecar
 
 # File names that are never articles: hidden files, editor leftovers (~$lock files, backup~), our
 # own sidecar state.

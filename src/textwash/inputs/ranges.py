@@ -30,13 +30,14 @@ from pathlib import Path
 
 from textwash import reasons
 from textwash.config import DEFAULT_MAX_RATIO
-from textwash.inputs.formats import RatioCapped, kind_of_name
+from textwash.inputs.compressed import RatioCapped
+from textwash.inputs.formats import kind_of_name
 from textwash.reasons import Rejected
 
-_CHUNK = 1 << 20
+CHUNK = 1 << 20
 _MEMBER_CHUNK = 1 << 16
 _HEAD = 1 << 16  # a WARC record's header block, at most
-_GZIP_MAGIC = b"\x1f\x8b"
+GZIP_MAGIC = b"\x1f\x8b"
 _CONTENT_LENGTH = re.compile(rb"\r?\ncontent-length:[ \t]*(\d+)", re.IGNORECASE)
 _WARC_TYPE = re.compile(rb"\r?\nwarc-type:[ \t]*(\S+)", re.IGNORECASE)
 
@@ -69,7 +70,7 @@ def scan(path: Path, per_range: int, max_ratio: float = DEFAULT_MAX_RATIO, cuts:
     cutter = _Cutter(per_range, cuts)
     try:
         with path.open("rb") as raw:
-            gzipped = raw.peek(2)[:2] == _GZIP_MAGIC
+            gzipped = raw.peek(2)[:2] == GZIP_MAGIC
             if kind == "jsonl" and gzipped:
                 with gzip.GzipFile(fileobj=raw, mode="rb") as stream:
                     size = _scan_lines(RatioCapped(stream, raw, max_ratio), cutter)
@@ -118,7 +119,7 @@ class _Cutter:
 def _scan_lines(stream, cutter: _Cutter) -> int:
     """Line starts; returns the (decompressed) size."""
     position, pending = 0, 0  # pending: a line start not yet known to hold a byte
-    while chunk := stream.read(_CHUNK):
+    while chunk := stream.read(CHUNK):
         if pending is not None:
             cutter.at(pending)
             pending = None
@@ -157,19 +158,19 @@ def _scan_members(raw, cutter: _Cutter, max_ratio: float) -> int:
     raw.seek(0)
     pending, read, out = b"", 0, 0
     while True:
-        if len(pending) < len(_GZIP_MAGIC) + 1:
+        if len(pending) < len(GZIP_MAGIC) + 1:
             more = raw.read(_MEMBER_CHUNK)
             read += len(more)
             pending += more
             if not pending:
                 break
         start = read - len(pending)
-        if not pending.startswith(_GZIP_MAGIC):
+        if not pending.startswith(GZIP_MAGIC):
             break  # no member here: no more cuts
         member, data, head = zlib.decompressobj(31), pending, b""
         try:
             while True:
-                chunk = member.decompress(data, _CHUNK)
+                chunk = member.decompress(data, CHUNK)
                 out += len(chunk)
                 if out > max_ratio * max(read, 1):
                     raise Rejected(reasons.COMPRESSION_RATIO, "over the ratio limit while scanning")

@@ -20,7 +20,7 @@ from textwash.dataset.ledger import LedgerEntry, collapse_ranges, ledger_table, 
 from textwash.dataset.partitions import PartitionedWriter, date_partition
 from textwash.dataset.store import DEDUP_FILE, INPUTS_FILE, KINDS, LEDGER_FILE, Dataset, Version, conform
 from textwash.model.record import build_reject
-from textwash.inputs.formats import Range, input_file
+from textwash.inputs.items import Range, input_file
 from textwash.run.plan import RunPlan
 from textwash.run.stage import SIGNATURES
 

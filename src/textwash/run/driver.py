@@ -23,7 +23,7 @@ from textwash.report import write_report
 from textwash.run.commit import commit_run
 from textwash.run.plan import RunPlan, plan_run
 from textwash.run.stage import StagedBatch, stage_batch
-from textwash.inputs.formats import Range
+from textwash.inputs.items import Range
 from textwash.stats import run_stats
 
 log = logging.getLogger(__name__)

@@ -19,7 +19,7 @@ from textwash.config import DEFAULT_MAX_RATIO, RunOptions
 from textwash.dataset.ledger import committed_ranges, file_sha256, inputs_to_process, load_ledger_table
 from textwash.dataset.store import LEDGER_FILE, Dataset
 from textwash.inputs.discover import discover_inputs, refused_link_sha256
-from textwash.inputs.formats import Range, unit_file
+from textwash.inputs.items import Range, unit_file
 from textwash.inputs.ranges import Span, scan, splittable
 
 

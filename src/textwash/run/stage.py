@@ -17,7 +17,7 @@ from textwash.dataset.dedup import INDEX_SCHEMA, signature_table
 from textwash.dataset.store import KINDS, Dataset
 from textwash.dataset.templates import load_templates
 from textwash.document import process_slices
-from textwash.inputs.formats import Range
+from textwash.inputs.items import Range
 from textwash.model.schema import file_metadata, to_table
 
 SIGNATURES = "minhash"  # staged MinHash signatures of a run's documents, by batch
