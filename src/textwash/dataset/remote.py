@@ -1,4 +1,4 @@
-"""Storage: raw and output locations on object storage (s3://, or any filesystem fsspec knows).
+"""Remote locations: raw and output locations on object storage (s3://, or any filesystem fsspec knows).
 
 The dataset engine (write.py) needs a POSIX folder: symlinks, hard links, flock. So a remote
 location is worked on through a local copy in a cache folder:

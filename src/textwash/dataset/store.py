@@ -1,4 +1,4 @@
-"""Write: the output folder as versioned snapshots that change in one atomic step.
+"""Store: the output folder as versioned snapshots that change in one atomic step.
 
 Layout of an output folder OUT:
 

@@ -1,4 +1,4 @@
-"""Read: find the input files under a raw root, and account for every entry it will not read.
+"""Discover: find the input files under a raw root, and account for every entry it will not read.
 
 What each file holds (one document, or many in a JSONL dump or WARC archive) is formats.py's
 business; metadata sidecars (name.json next to name.txt) are read with their document, so
