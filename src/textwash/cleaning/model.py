@@ -5,8 +5,11 @@ Features are worked out per segment in one pass and then in whole-page array ope
 neighbours' features, the prose before and after, the segment's share of the page). They read structure, not
 words: size, sentence ends, stopword density in the page's language (NaN for a language without a
 list, so nothing is judged for not being English), capitals, digits, symbols, link-like tokens,
-what earlier layers cut and why, how much of the page's vocabulary a segment echoes, and the
-jusText-style line classes with the best-scoring prose region as one more opinion. The model
+what earlier layers cut and why, how much of the page's vocabulary a segment echoes, the
+jusText-style line classes with the best-scoring prose region as one more opinion, how much of a
+segment's topic words that region and the title share, how far it stands from the region and from
+the nearest prose (an inline box or teaser between two parts of the article), and runs of table
+rows. The model
 (gradient-boosted trees, `make train`) gives each segment the probability that it is article; a
 two-state Viterbi pass then pays a price for every switch between article and chrome, so a lone
 short line inside the article stays and a lone prose paragraph among the comments goes.
@@ -27,21 +30,25 @@ import numpy as np
 from textwash.cleaning.end_rules import PROSE_WORDS
 from textwash.cleaning.layer import Layer, PageState, guarded
 from textwash.cleaning.line_rules import matching_break
-from textwash.cleaning.line_classes import LineClass, is_menu_item, own_class, stoplist
+from textwash.cleaning.line_classes import SHORT_WORDS, LineClass, own_class, stoplist
 from textwash.model.page import Line, Page, ends_as_sentence
 from textwash.cleaning.ruleset import BreakRule
 from textwash.cleaning.trees import Booster, feature_names
 from textwash.model.schema import LOW_CONFIDENCE
-from textwash.reasons import AFTER_END, DESCRIPTION, METADATA_FAMILY, MODEL_FAMILY, TEMPLATE, model_reason, reason_family
+from textwash.reasons import AFTER_END, DESCRIPTION, METADATA_FAMILY, MODEL_FAMILY, TEMPLATE, TITLE, model_reason, reason_family
 
 # The model's trees and the switch cost `make train` chose, as gzipped JSON.
 MODEL_PATH = Path(__file__).parent / "models" / "segments.json.gz"
 
 _LINK = re.compile(r"https?://|www\.|\S@\S|(?:^|\s)[@#]\w|\.(?:com|org|net|html?|php)\b", re.IGNORECASE)
+# What every match of _LINK holds (lower-cased): most lines hold none, and are not searched.
+_LINK_MARKS = ("://", "www.", "@", "#", ".com", ".org", ".net", ".htm", ".php")
 _DIGITS = re.compile(r"\d+")
 _SYMBOLS = re.compile(r"[^\w\s]+")
 _INNER_SENTENCE_END = re.compile(r"\w[.!?…。！？][\"'”’»)\]]*\s+\S")
 _COPYRIGHT = re.compile(r"©|\(c\)\s*\d{4}", re.IGNORECASE)
+# A note in brackets closing a paragraph: a reference ("[12]", "[source]"), a citation "(2003)".
+_CLOSING_NOTE = re.compile(r"\s*(?:\[[^\[\]]{0,40}\]|\([^()]{0,40}\))\s*$")
 
 # Neighbours on each side whose own features join a segment's.
 NEIGHBOURS = 3
@@ -53,14 +60,16 @@ CHROME_FLOOR = 12.0
 _OWN = ("log_chars", "log_words", "sentence", "starts_lower", "starts_punctuation", "stopwords", "capitals", "digits",
         "symbols", "mean_word", "links", "copyright", "menu_item", "cut_rule", "cut_metadata", "cut_template",
         "cut_end", "own_class", "context_class", "break_heading", "echo", "repeat", "same_text", "piece_of",
-        "log_line_chars")
+        "log_line_chars", "sentence_before_note", "inner_sentences")
 _NEIGHBOUR_OWN = ("log_words", "sentence", "starts_lower", "stopwords", "menu_item", "context_class", "cut_any")
 FEATURES = (
     _OWN
     + tuple(f"{name}@{offset:+d}" for offset in (*range(-NEIGHBOURS, 0), *range(1, NEIGHBOURS + 1))
             for name in _NEIGHBOUR_OWN)
     + ("position", "chars_before", "prose_before", "prose_after", "local_prose", "local_recurring", "menu_run",
-       "breaks_before", "in_region", "share_of_page", "words_vs_longest", "page_prose_share", "page_has_stoplist")
+       "breaks_before", "in_region", "share_of_page", "words_vs_longest", "page_prose_share", "page_has_stoplist",
+       "region_echo", "title_echo", "words_after_region", "words_before_region", "chrome_since_prose",
+       "chrome_to_prose", "table_run")
 )
 
 _CLASS_CODE = {LineClass.BAD: 0, LineClass.SHORT: 1, LineClass.NEAR: 2, LineClass.GOOD: 3}
@@ -93,45 +102,49 @@ def _reason_flags(reason: str | None) -> tuple[int, int, int, int]:
 def page_segments(page: Page, language: str | None, classes: dict[int, LineClass],
                   break_rules: tuple[BreakRule, ...] = ()) -> Segments:
     """Every line of `page` that holds text, with its features (see FEATURES); `classes` are the
-    kept lines' line classes (clean_lines.classify)."""
+    kept lines' line classes (line_classes.classify)."""
     lines = [line for line in page.lines if line.text]
-    n = len(lines)
     stopwords = stoplist(language)
-    own = np.zeros((n, len(_OWN)), dtype=np.float64)
+    rows: list[tuple] = []
     distinct_words = [set(line.lowered) for line in lines]
     vocabulary: Counter[str] = Counter()
     for distinct in distinct_words:
         vocabulary.update(distinct)
     shared = {word for word, count in vocabulary.items() if count > 1}  # words of more than one segment
     seen_runs: set[tuple[str, ...]] = set()  # the 4-word runs of the segments before
-    same_text = Counter(line.text.lower() for line in lines)
+    numbers: list[int] = []  # per segment, its tokens that start with a digit
+    lowered_texts = [line.text.lower() for line in lines]
+    same_text = Counter(lowered_texts)
     heading_words = max((rule.max_words for rule in break_rules), default=0)
     headings = [matching_break(line, break_rules) if line.words <= heading_words else None for line in lines]
-    for i, (line, distinct, heading) in enumerate(zip(lines, distinct_words, headings)):
+    for i, (line, distinct, heading, lowered) in enumerate(zip(lines, distinct_words, headings, lowered_texts)):
         text, tokens, size = line.text, line.tokens, line.size
         chars = len(text)
         words = max(len(tokens), 1)
         initials = [token[0] for token in tokens if token[0].isalpha()]
+        digit_runs = _DIGITS.findall(text)
+        numbers.append(sum([token[0].isdigit() for token in tokens]) if digit_runs else 0)
         cls = classes.get(line.number)
+        sentence = ends_as_sentence(text)
         runs = _word_runs(line.lowered)
         repeated = sum(map(seen_runs.__contains__, runs)) / len(runs) if runs else 0.0
         seen_runs.update(runs)
-        own[i] = (
+        rows.append((
             math.log1p(chars),
             math.log1p(size),
-            ends_as_sentence(text),
+            sentence,
             # A piece of a sentence an inline link broke off (html-text dumps) starts in lower case
             # or with punctuation; a menu item starts with a capital.
             text[0].islower(),
             _SYMBOLS.match(text) is not None,
             (sum(map(stopwords.__contains__, line.lowered)) / words) if stopwords is not None and tokens else math.nan,
             sum(map(str.isupper, initials)) / len(initials) if initials else 0.0,
-            sum(map(len, _DIGITS.findall(text))) / chars,  # runs, not characters: fewer objects
+            sum(map(len, digit_runs)) / chars,  # runs, not characters: fewer objects
             sum(map(len, _SYMBOLS.findall(text))) / chars,
             sum(map(len, tokens)) / words,
-            len(_LINK.findall(text)),
+            len(_LINK.findall(text)) if any(map(lowered.__contains__, _LINK_MARKS)) else 0,
             _COPYRIGHT.search(text) is not None,
-            is_menu_item(line),
+            size < SHORT_WORDS and not sentence,  # is_menu_item(line), its sentence end known
             *_reason_flags(line.reason),
             _CLASS_CODE[own_class(line, stopwords)],
             _CLASS_CODE[cls] if cls is not None else -1,
@@ -139,12 +152,23 @@ def page_segments(page: Page, language: str | None, classes: dict[int, LineClass
             # The share of the segment's words that other segments use too (teasers echo little).
             len(distinct & shared) / len(distinct) if distinct else 0.0,
             repeated,  # the share of its 4-word runs an earlier segment already has
-            same_text[text.lower()],  # a thread's "Reply", a list's "Read more": the same line again and again
+            same_text[lowered],  # a thread's "Reply", a list's "Read more": the same line again and again
             line.pieces,
             math.log1p(line.line_chars),
-        )
+            # A paragraph that ends a sentence and then a reference note in brackets.
+            text[-1] in ")]" and (note := _CLOSING_NOTE.search(text)) is not None and note.start() > 0
+            and ends_as_sentence(text[:note.start()]),
+            len(_INNER_SENTENCE_END.findall(text)) / words,  # sentences per word inside the segment
+        ))
+    own = np.array(rows, dtype=np.float64) if rows else np.zeros((0, len(_OWN)))
     ends_article = np.array([getattr(heading, "ends", False) for heading in headings], dtype=bool)
-    return Segments(lines, _with_context(own, lines, classes, page_has_stoplist=stopwords is not None), ends_article)
+    # The words that carry a segment's topic: not the language's stopwords, not one or two letters.
+    not_topic = {word for word in vocabulary if len(word) <= 2} | (stopwords or frozenset())
+    content = [distinct - not_topic for distinct in distinct_words]
+    title = set().union(*(words for line, words in zip(lines, content) if line.reason == TITLE))
+    return Segments(lines, _with_context(own, lines, classes, page_has_stoplist=stopwords is not None,
+                                         content=content, title=title, numbers=np.array(numbers, dtype=np.int64)),
+                    ends_article)
 
 
 def _class_score(size: float, cls: LineClass) -> float:
@@ -164,13 +188,16 @@ def _word_runs(words: list[str]) -> list[tuple[str, ...]]:
     return list(zip(words, words[1:], words[2:], words[3:]))
 
 
-def _with_context(own: np.ndarray, lines: list[Line], classes: dict[int, LineClass], page_has_stoplist: bool) -> np.ndarray:
+def _with_context(own: np.ndarray, lines: list[Line], classes: dict[int, LineClass], page_has_stoplist: bool,
+                  content: list[set[str]] | None = None, title: set[str] | None = None,
+                  numbers: np.ndarray | None = None) -> np.ndarray:
     n = len(lines)
     col = {name: own[:, j] for j, name in enumerate(_OWN)}
     cut_any = (col["cut_rule"] + col["cut_metadata"] + col["cut_template"] + col["cut_end"]) > 0
     neighbour_cols = {**col, "cut_any": cut_any.astype(np.float64)}
     words = np.expm1(col["log_words"])
-    prose = np.where((col["sentence"] > 0) & (words >= PROSE_WORDS) & ~cut_any, words, 0.0)
+    prose = np.where(((col["sentence"] > 0) | (col["sentence_before_note"] > 0)) & (words >= PROSE_WORDS) & ~cut_any,
+                     words, 0.0)
     total_prose = prose.sum()
     cumulative = np.cumsum(prose)
     chars = np.expm1(col["log_chars"])
@@ -184,6 +211,44 @@ def _with_context(own: np.ndarray, lines: list[Line], classes: dict[int, LineCla
     if (span := best_stretch(scores)) is not None:
         in_region[span[0]:span[1]] = 1.0
     longest = words.max() if n else 1.0
+    # How much of a segment's topic the best stretch of prose (the rest of it, for a segment in
+    # it) and the title share: the article's next paragraph after an inline box echoes it, a
+    # teaser for another story less. NaN: a segment without topic words, a page without title.
+    content = content if content is not None else [set() for _ in lines]
+    region_words: Counter[str] = Counter()
+    if span is not None:
+        for words_of in content[span[0]:span[1]]:
+            region_words.update(words_of)
+    in_region_words = set(region_words)  # of a segment outside it: any segment of it has them
+    in_other_segments = {word for word, count in region_words.items() if count > 1}  # inside: another has them
+    region_echo = np.full(n, math.nan)
+    title_echo = np.full(n, math.nan)
+    for i, (words_of, inside) in enumerate(zip(content, (in_region > 0).tolist())):
+        if words_of:
+            region_echo[i] = len(words_of & (in_other_segments if inside else in_region_words)) / len(words_of)
+            if title:
+                title_echo[i] = len(words_of & title) / len(words_of)
+    # Words between a segment and the best stretch (after it, before it), and the words of
+    # non-prose segments since the last prose segment and up to the next one.
+    region_start, region_end = span if span is not None else (n, n)
+    words_before = np.concatenate(([0.0], np.cumsum(words)))  # words of the segments before i
+    after_region = np.where(np.arange(n) >= region_end, words_before[:n] - words_before[min(region_end, n)], 0.0)
+    before_region = np.where(np.arange(n) < region_start, words_before[min(region_start, n)] - words_before[1:n + 1], 0.0)
+    is_prose = prose > 0
+    # Rows of a table: a run of segments with the same number (two or more) of numbers in them.
+    if numbers is None:
+        numbers = np.array([sum(token[0].isdigit() for token in line.tokens) for line in lines], dtype=np.int64)
+    shape = np.where(numbers >= 2, numbers, -np.arange(1, n + 1))  # a segment without numbers stands alone
+    table_id = np.cumsum(np.concatenate(([1], shape[1:] != shape[:-1]))) if n else np.zeros(0, dtype=int)
+    table_run = np.where(numbers >= 2, np.bincount(table_id)[table_id], 0) if n else np.zeros(0)
+    chrome_words = np.where(is_prose, 0.0, words)
+    since, to = np.zeros(n), np.zeros(n)
+    flags, gaps = is_prose.tolist(), chrome_words.tolist()
+    for order, distance in ((range(n), since), (range(n - 1, -1, -1), to)):
+        run = 0.0
+        for i in order:
+            distance[i] = run
+            run = 0.0 if flags[i] else run + gaps[i]
 
     def around(values: np.ndarray) -> np.ndarray:
         """The sum of `values` over the WINDOW segments on each side and the segment itself."""
@@ -211,6 +276,13 @@ def _with_context(own: np.ndarray, lines: list[Line], classes: dict[int, LineCla
         words / max(longest, 1.0),
         np.full(n, total_prose / max(page_words, 1.0)),
         np.full(n, float(page_has_stoplist)),
+        region_echo,
+        title_echo,
+        np.log1p(after_region),
+        np.log1p(before_region),
+        np.log1p(since),
+        np.log1p(to),
+        np.log1p(table_run),
     )))
     return np.hstack(columns) if n else np.zeros((0, len(FEATURES)))
 
@@ -248,6 +320,8 @@ SWITCH_COST = 2.0
 # Kept prose lines (PROSE_WORDS words, a sentence) that show the article has begun, so that a
 # heading with `ends` (comments) closes it; fewer, and the heading is a link in the page's header.
 MIN_ARTICLE_LINES = 3
+# The least probability of being article the sequence step gives a segment an earlier layer cut.
+CUT_FLOOR = 0.2
 # Probabilities are kept off 0 and 1 so a log-odds stays finite.
 _EPSILON = 1e-4
 # Sizes (in words) that tell a comment (a long sentence) from a teaser (a headline, a blurb) and
@@ -340,12 +414,16 @@ def apply_model(page: Page, segments: Segments, probabilities: np.ndarray, switc
     if not lines:
         page.confidence = 0.0
         return
-    article = article_states(probabilities, switch_cost) if sequence else probabilities >= 0.5
     # The model judges what is still kept, the tail an end-of-article note cut (the note may stand
     # inside the article: a copyright line under a photo) and the line read as the standfirst (a
     # one-paragraph article's lead).
     candidate = np.array([line.reason is None or line.reason == DESCRIPTION or reason_family(line.reason) == AFTER_END
                           for line in lines])
+    # What an earlier layer cut stays cut whatever the sequence says, so the model's doubt of it
+    # weighs only so much on where the article runs: a box of links a rule cut between two
+    # paragraphs does not end the article.
+    emitted = np.where(candidate, probabilities, np.maximum(probabilities, CUT_FLOOR))
+    article = article_states(emitted, switch_cost) if sequence else probabilities >= 0.5
     size = np.array([line.size for line in lines])
     # A stretch of article opens and closes with prose, not with the links of the menu or footer
     # next to it (the model leans to keep a short line beside prose: most are sub-headings).
@@ -359,6 +437,8 @@ def apply_model(page: Page, segments: Segments, probabilities: np.ndarray, switc
         kept = np.zeros(len(lines), dtype=bool)
         kept[span[0]:max(span[1], span[0] + 1)] = True
         kept &= candidate
+        if (solid := np.flatnonzero(kept & ~item)).size:
+            kept[solid[-1] + 1:] = False  # the links that close it go, as a kept stretch's do
     prose = np.array([reads_as_prose(line) for line in lines])
     begun = np.cumsum(kept & prose) >= MIN_ARTICLE_LINES
     judged = candidate.copy()  # what the model may have got wrong: all but a comment thread
