@@ -65,14 +65,14 @@ clean:
 	rm -rf processed/documents processed/rejects processed/_current processed/_versions processed/_staging processed/.lock \
 	  processed/report processed/site-templates.json
 
-# Retrain the cleaner's segment model (src/textwash/models/segments.json.gz) from train/data and
-# write its held-out tables to train/RESULTS.md (about 5 minutes on 2 cores). Add a set of your own
+# Retrain the cleaner's segment model (src/textwash/cleaning/models/segments.json.gz) from train/data and
+# write its held-out tables to train/RESULTS.md (several minutes; LightGBM on one thread). Add a set of your own
 # first with `$(BIN)/python train/train.py pack DIR NAME` (DIR: truth.jsonl and folders of dumps).
 train: setup
 	$(BIN)/python train/train.py fit --report train/RESULTS.md
 
 # Score the cleaner on a folder of page dumps with ground truth:
-#   make eval EVAL=path/to/articles-dev [SCORER=path/to/score_articles.py] [WITHOUT="region teasers"]
+#   make eval EVAL=path/to/articles-dev [SCORER=path/to/score_articles.py] [WITHOUT="rules end-rules"]
 EVAL ?= eval
 SCORER ?= $(EVAL)/../score_articles.py
 EVAL_OUT ?= /tmp/textwash-eval
