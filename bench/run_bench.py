@@ -250,6 +250,7 @@ def batch_cost(files: list[Path], root: Path, work: Path, env: dict) -> dict:
 
     def staged(batch_size: int) -> float:
         shutil.rmtree(out, ignore_errors=True)
+        out.mkdir(parents=True)  # a batch stages only into a dataset folder that exists (as a run makes it)
         run_id, started = new_run_id(processed_at), cpu_clock()
         for batch_no, start in enumerate(range(0, len(sources), batch_size)):
             stage_batch(Dataset(out), run_id, root, processed_at, batch_no, sources[start:start + batch_size], Settings())
