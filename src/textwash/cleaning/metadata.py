@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from textwash.model.metadata import Metadata
+from textwash.model.metadata import NAME_CONJUNCTIONS, Metadata
 from textwash.cleaning.layer import Layer, PageState
 from textwash.model.page import Line, Page
 from textwash.reasons import (
@@ -29,7 +29,7 @@ _SENTENCE_END = re.compile(r"[.!?…:;][\"'”’»)\]]*$")
 _NAME_WORD = r"[A-ZÀ-ÖØ-Þ][\w'’.-]*"
 _NAME_PARTICLE = r"(?:al|bin|da|de|del|della|der|di|du|el|la|le|van|von|y)"
 NAME = rf"{_NAME_WORD}(?:[ \t]+(?:{_NAME_WORD}|{_NAME_PARTICLE})){{0,3}}[ \t]+{_NAME_WORD}"
-_NAME_LIST = rf"{NAME}(?:\s*,\s*{NAME})*(?:,?\s+(?:and|und|et|y|e|en|og|och)\s+{NAME})?"
+_NAME_LIST = rf"{NAME}(?:\s*,\s*{NAME})*(?:,?\s+(?:{NAME_CONJUNCTIONS})\s+{NAME})?"
 
 _BYLINE = re.compile(
     rf"(?i:by|von|par|por|di|door|av|przez|written by|words by|text:|texto:)\s+(?P<names>{_NAME_LIST})"
@@ -44,8 +44,6 @@ _CREDIT_NAMES = re.compile(
     rf"(?:^|[.;]\s+|\bwhile\s+|\bby\s+)(?:{_NAME_WORD}['’]s\s+)?(?P<names>{_NAME_LIST})"
     r"(?=\s+(?:also\s+)?(?:reported|wrote|contributed)\b|\s*(?:[;.]|$))",
 )
-# "... reported on Sunday that ...": a claim reported, which a credit line never is.
-_REPORTED_CLAIM = re.compile(r"\b(?:reported|wrote)\b[^.;]{0,40}?\bthat\b")
 _CREDIT_WORDS = re.compile(r"\b(reported|wrote|contributed|reporting|writing)\b", re.IGNORECASE)
 
 # "PLACE (AGENCY) —", "PLACE AGENCY —" or "PLACE —", alone on its line. A bare capitalised token
@@ -87,16 +85,12 @@ _DATE_FIELD = re.compile(rf"{_DATE_PREFIX}(?P<date>\d{{4}}-\d{{1,2}}-\d{{1,2}}(?
 _DATE_LINE_WORDS = 10
 
 
-def extract_metadata(page: Page, extracted: bool = False) -> Metadata:
-    """Read metadata from the header zone and the credit lines of `page`, cutting what it reads.
-
-    On an `extracted` page (an HTML page's main text) a line that reports what someone said or
-    found ("The Times reported on Sunday that ...") is the article's prose, not a credit.
-    """
+def extract_metadata(page: Page) -> Metadata:
+    """Read metadata from the header zone and the credit lines of `page`, cutting what it reads."""
     meta = Metadata()
     _read_date_field(page, meta)
     _read_header(page, meta)
-    _read_credits(page, meta, extracted)
+    _read_credits(page, meta)
     return meta
 
 
@@ -195,11 +189,10 @@ def _read_header(page: Page, meta: Metadata) -> None:
             return
 
 
-def _read_credits(page: Page, meta: Metadata, extracted: bool = False) -> None:
+def _read_credits(page: Page, meta: Metadata) -> None:
     body_seen = 0
     for line in page.kept():
-        if (body_seen >= 3 and len(line.text) < 600 and _CREDIT_WORDS.search(line.text) and _CREDIT_LINE.match(line.text)
-                and not (extracted and _REPORTED_CLAIM.search(line.text))):
+        if body_seen >= 3 and len(line.text) < 600 and _CREDIT_WORDS.search(line.text) and _CREDIT_LINE.match(line.text):
             names = [name for m in _CREDIT_NAMES.finditer(line.text) for name in _split_names(m["names"])]
             if names:
                 meta.authors += [name for name in names if name not in meta.authors]
@@ -209,7 +202,7 @@ def _read_credits(page: Page, meta: Metadata, extracted: bool = False) -> None:
 
 
 def _split_names(names: str) -> list[str]:
-    parts = re.split(r"\s*,\s*|\s+(?:and|und|et|y|e|en|og|och)\s+", names.strip())
+    parts = re.split(rf"\s*,\s*|\s+(?:{NAME_CONJUNCTIONS})\s+", names.strip())
     return [part.strip() for part in parts if part.strip()]
 
 
@@ -220,4 +213,4 @@ class MetadataLayer(Layer):
     family = METADATA_FAMILY
 
     def apply(self, state: PageState) -> None:
-        state.meta = extract_metadata(state.page, state.extracted)
+        state.meta = extract_metadata(state.page)

@@ -25,6 +25,8 @@ import unicodedata
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
+from textwash.model.metadata import NAME_CONJUNCTIONS
+
 # Inputs larger than this are cut before parsing (metadata sits in the head and the first screen).
 MAX_HTML_CHARS = 3_000_000
 # A JSON-LD block larger than this is skipped; nesting deeper than this is not walked.
@@ -60,7 +62,7 @@ _URLISH = re.compile(r"(?:https?://|www\.)\S+|\S+@\S+\.\w+", re.IGNORECASE)
 _ISO_DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ](\d{1,2}):(\d{2})(?::(\d{2}))?)?")
 # A class token naming an author element: "author", "post-author", "author-name", "author__name".
 _AUTHOR_CLASS = re.compile(r"^(?:[a-z]+[-_]+)?author(?:[-_]*name)?$")
-_SPLIT_AUTHORS = re.compile(r"\s*(?:,|;|\||/|•|·|\s&\s|\s\+\s|\band\b|\bund\b|\bet\b|\by\b|\be\b|\ben\b|\bog\b|\boch\b)\s*",
+_SPLIT_AUTHORS = re.compile(rf"\s*(?:,|;|\||/|•|·|\s&\s|\s\+\s|\b(?:{NAME_CONJUNCTIONS})\b)\s*",
                             re.IGNORECASE)
 
 

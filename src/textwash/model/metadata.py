@@ -4,6 +4,10 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+# The word joining the last two names of a byline, in the languages bylines are read in (a regex
+# alternation): the text reader and the HTML reader split author lists at it.
+NAME_CONJUNCTIONS = "and|und|et|y|e|en|og|och"
+
 
 @dataclass
 class Metadata:
