@@ -10,27 +10,27 @@ from pathlib import Path
 
 
 @dataclass(frozen=True)
-class LineRule:
+class Rule:
+    """What every rule has: its name in the rules file, the removal reason of what it cuts, and one
+    alternation of all its patterns, anchored to the line."""
     name: str
     reason: str
-    pattern: re.Pattern[str]  # one alternation of all the rule's patterns, anchored to the line
+    pattern: re.Pattern[str]
+
+
+@dataclass(frozen=True)
+class LineRule(Rule):
     max_words: int | None = None
     with_previous: int | None = None
 
 
 @dataclass(frozen=True)
-class EndRule:
-    name: str
-    reason: str
-    pattern: re.Pattern[str]
+class EndRule(Rule):
     min_lines_before: int
 
 
 @dataclass(frozen=True)
-class BreakRule:
-    name: str
-    reason: str
-    pattern: re.Pattern[str]
+class BreakRule(Rule):
     max_words: int
     closes: bool = True  # the heading usually ends the article (a time stamp in a live blog does not)
     ends: bool = False  # once the article has begun, what follows the heading is never article (comments)
