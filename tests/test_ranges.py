@@ -52,10 +52,10 @@ def test_jsonl_ranges_cut_at_line_starts_and_each_line_is_read_once(tmp_path, mo
     (tmp_path / "dump.jsonl").write_bytes(jsonl(23, blank_every=5))
     spans = ranges.scan(tmp_path / "dump.jsonl", 4)
     data = (tmp_path / "dump.jsonl").read_bytes()
-    assert [s.items for s in spans] == [4, 4, 4, 4, 4, 3]
+    assert [s.items for s in spans] == [4, 4, 4, 4, 3]  # documents: a blank line is none
     assert spans[0].start == 0 and spans[-1].end == len(data)
     assert all(a.end == b.start and data[b.start - 1:b.start] == b"\n" for a, b in zip(spans, spans[1:]))
-    assert [s.first_line for s in spans] == [1, 5, 9, 13, 17, 21]
+    assert [s.first_line for s in spans] == [1, 5, 10, 15, 20]
     assert items_of(tmp_path, "dump.jsonl", spans) == whole(tmp_path, "dump.jsonl")
 
 
@@ -76,9 +76,21 @@ def test_a_truncated_last_line_and_an_empty_range(tmp_path):
     spans = ranges.scan(tmp_path / "dump.jsonl", 4)
     read = [[(item.source, isinstance(item, BadItem)) for item in
              read_range(tmp_path, Range("dump.jsonl", s.start, s.end, s.first_line), MB)] for s in spans]
-    assert [] in read  # a range of blank lines holds no item, and says nothing
     assert read[-1][-1] == ("dump.jsonl#22", True)  # the cut-off line: a reject of the last range
     assert [source for part in read for source, _ in part] == whole(tmp_path, "dump.jsonl")
+    blank = Range("dump.jsonl", len(jsonl(9)), len(jsonl(9)) + 12, 10)
+    assert list(read_range(tmp_path, blank, MB)) == []  # a range of blank lines holds no item, and says nothing
+
+
+def test_a_big_file_without_documents_still_gets_its_one_record(tmp_path):
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    (raw / "blank.jsonl").write_bytes(b"\n \n" * 50)
+    warc(raw / "requests.warc.gz", 6, compress=True, requests_from=0)
+    assert ranges.scan(raw / "blank.jsonl", 4) is None and ranges.scan(raw / "requests.warc.gz", 4) is None
+    run_dataset(raw, tmp_path / "out", FAST, RunOptions(split_bytes=1, batch_size=4), report=False)
+    rejects = duckdb.sql(f"SELECT source, reason FROM '{tmp_path}/out/rejects/**/*.parquet' ORDER BY source").fetchall()
+    assert rejects == [("blank.jsonl", "empty"), ("requests.warc.gz", "empty")]
 
 
 def test_gzipped_jsonl_is_split_in_its_decompressed_bytes(tmp_path):

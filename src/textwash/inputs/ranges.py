@@ -63,7 +63,8 @@ def splittable(name: str) -> bool:
 
 def scan(path: Path, per_range: int, max_ratio: float = DEFAULT_MAX_RATIO, cuts: Iterable[int] = ()) -> list[Span] | None:
     """The ranges of the JSONL or WARC file at `path`, in order, covering it; None when it is no
-    such file or cannot be scanned (then it is read whole)."""
+    such file, cannot be scanned or holds no documents (then it is read whole, and a file without
+    documents gets its one record)."""
     kind = kind_of_name(path.name)
     if kind not in ("jsonl", "warc"):
         return None
@@ -82,7 +83,8 @@ def scan(path: Path, per_range: int, max_ratio: float = DEFAULT_MAX_RATIO, cuts:
                 size = _scan_records(raw, cutter)
     except (OSError, EOFError, gzip.BadGzipFile, zlib.error, Rejected):
         return None
-    return cutter.finish(size)
+    spans = cutter.finish(size)
+    return spans if any(span.items for span in spans) else None
 
 
 class _Cutter:
@@ -116,17 +118,22 @@ class _Cutter:
         return self.spans
 
 
+# A line that opens with white space is not counted as a document: it is still read (ranges cover
+# every byte), but a file of blank lines alone is read whole, to get its one record.
+_BLANK_START = (b"\n", b"\r", b" ", b"\t")
+
+
 def _scan_lines(stream, cutter: _Cutter) -> int:
     """Line starts; returns the (decompressed) size."""
     position, pending = 0, 0  # pending: a line start not yet known to hold a byte
     while chunk := stream.read(CHUNK):
         if pending is not None:
-            cutter.at(pending)
+            cutter.at(pending, chunk[:1] not in _BLANK_START)
             pending = None
         found = chunk.find(b"\n")
         while found >= 0:
             if found + 1 < len(chunk):
-                cutter.at(position + found + 1)
+                cutter.at(position + found + 1, chunk[found + 1:found + 2] not in _BLANK_START)
             else:
                 pending = position + found + 1
             found = chunk.find(b"\n", found + 1)
