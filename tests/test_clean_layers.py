@@ -61,6 +61,18 @@ def test_share_bar_lines_are_removed_by_the_rules():
     assert len(page.kept()) == len(PROSE)
 
 
+def test_a_bulleted_list_item_is_judged_as_the_same_line_without_its_bullet():
+    # inscriptis writes list items as "* item", a level down "+ item"; html-text writes "item".
+    steps = ["* Check the timetable for your route.", "+ Buy a ticket before you board."]
+    page = Page.from_text("\n".join(["* Share this article", "+ Facebook Twitter Email", "• Reply", PROSE[0], *steps]))
+    apply_line_rules(page, load_rules())
+    assert reasons(page)["Share this article"] == reasons(page)["Facebook Twitter Email"] == "share or follow buttons"
+    assert reasons(page)["Reply"] is not None
+    # The bullets stay with their lines: in the text kept, and in what was cut.
+    assert page.text().split("\n\n") == [PROSE[0], *steps]
+    assert [cut["text"] for cut in page.removed()] == ["* Share this article", "+ Facebook Twitter Email", "• Reply"]
+
+
 def test_lines_in_a_language_without_a_stoplist_are_judged_by_size_and_punctuation():
     japanese = "市議会は火曜日、北部地区へのバス路線の拡大を決めた。住民は長年、バスが少なく遅いと訴えてきた。計画では新しい路線が四本加わる。"
     assert stoplist("ja") is None

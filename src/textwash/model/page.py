@@ -15,6 +15,10 @@ WORD = re.compile(r"\w+")
 UNSPACED = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\u0e00-\u0e7f]")
 # Sentence punctuation, possibly closed by quotes or brackets, or a closing emoji or emoticon.
 CLOSERS = "\"'”’»)]"
+# A list item's bullet opening a line (inscriptis writes "* Reply", "+ " a level down; trafilatura
+# "- "): kept in the text, but outside what rules and features read, so an item reads as the same
+# line without its bullet whatever wrote the dump.
+_BULLET = re.compile(r"[*•·◦▪‣+-]\s+(?=\S)")
 _SENTENCE_END = re.compile(rf"(?:[.!?…:;。！？][{re.escape(CLOSERS)}]*|[\U0001F300-\U0001FAFF\u2600-\u27BF]|[:;]-?[)D(])\s*$")
 
 
@@ -30,6 +34,16 @@ def ends_as_sentence(text: str) -> bool:
     return _SENTENCE_END.search(text, max(start, 0)) is not None
 
 
+def bullet_of(text: str) -> str:
+    """The list bullet, with the spaces after it, that opens `text`; "" when none does.
+
+    >>> bullet_of("* Reply"), bullet_of("• Share on Facebook"), bullet_of("+1 2"), bullet_of("- "), bullet_of("-5 °C")
+    ('* ', '• ', '', '', '')
+    """
+    match = _BULLET.match(text)
+    return match.group() if match else ""
+
+
 @dataclass
 class Line:
     number: int  # 1-based position among the page's segments
@@ -40,6 +54,7 @@ class Line:
     pieces: int = 1
     line_chars: int = 0
     continues: bool = False
+    bullet: str = ""  # the list bullet that opened the line in the dump, outside `text`
     # Every layer reads a line's words: split once per text the line holds (a span cut changes it).
     _split: str | None = field(default=None, init=False, repr=False, compare=False)
     _tokens: list[str] = field(default_factory=list, init=False, repr=False, compare=False)
@@ -97,7 +112,10 @@ class Page:
         for raw in text.split("\n"):
             pieces = split(raw) if split is not None and len(raw) >= min_split else (raw,)
             for index, piece in enumerate(pieces):
-                lines.append(Line(len(lines) + 1, piece.strip(), pieces=len(pieces), line_chars=len(raw), continues=index > 0))
+                text = piece.strip()
+                bullet = bullet_of(text)
+                lines.append(Line(len(lines) + 1, text[len(bullet):], pieces=len(pieces), line_chars=len(raw),
+                                  continues=index > 0, bullet=bullet))
         return cls(lines)
 
     def kept(self) -> list[Line]:
@@ -123,7 +141,7 @@ class Page:
         for line in self.kept():
             if parts:
                 parts.append(" " if line.continues and line.number == previous + 1 else "\n\n")
-            parts.append(line.text)
+            parts.append(line.bullet + line.text)
             previous = line.number
         return "".join(parts)
 
@@ -138,7 +156,7 @@ class Page:
                 # A kept piece right after a kept piece of the same line joins its paragraph (text()).
                 kept_so_far += not (line.continues and line.number == previous + 1)
                 previous = line.number
-        cuts = [(line.number, 0, line.text, line.reason) for line in self.lines if line.reason and line.text]
+        cuts = [(line.number, 0, line.bullet + line.text, line.reason) for line in self.lines if line.reason and line.text]
         cuts += [(number, 1, span, reason) for number, span, reason in self.cut_spans if span]
         return [
             {"text": text, "reason": reason, "paragraph": paragraph_at[number]}
