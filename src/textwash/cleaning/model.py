@@ -121,6 +121,7 @@ def page_segments(page: Page, language: str | None, classes: dict[int, LineClass
         text, tokens, size = line.text, line.tokens, line.size
         chars = len(text)
         words = max(len(tokens), 1)
+        word_chars = sum(map(len, tokens))
         initials = [token[0] for token in tokens if token[0].isalpha()]
         digit_runs = _DIGITS.findall(text)
         numbers.append(sum([token[0].isdigit() for token in tokens]) if digit_runs else 0)
@@ -140,8 +141,9 @@ def page_segments(page: Page, language: str | None, classes: dict[int, LineClass
             (sum(map(stopwords.__contains__, line.lowered)) / words) if stopwords is not None and tokens else math.nan,
             sum(map(str.isupper, initials)) / len(initials) if initials else 0.0,
             sum(map(len, digit_runs)) / chars,  # runs, not characters: fewer objects
-            sum(map(len, _SYMBOLS.findall(text))) / chars,
-            sum(map(len, tokens)) / words,
+            # Neither word nor space characters ([^\w\s]): tokens are the \w runs, split() cuts at \s.
+            (sum(map(len, text.split())) - word_chars) / chars,
+            word_chars / words,
             len(_LINK.findall(text)) if any(map(lowered.__contains__, _LINK_MARKS)) else 0,
             _COPYRIGHT.search(text) is not None,
             size < SHORT_WORDS and not sentence,  # is_menu_item(line), its sentence end known
