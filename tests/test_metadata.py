@@ -63,6 +63,26 @@ def test_reporting_credit_line_gives_authors():
     assert "reported from" not in page.text()
 
 
+@pytest.mark.parametrize("sentence", [
+    "Bloomberg News reported on Friday that the company is facing scrutiny over its accounts.",
+    "After I reported a few bugs in their datasheets, they gave me direct access to the engineers.",
+    "Christopher Montgomery wrote in a personal capacity but works for the codecs team.",
+])
+def test_a_sentence_that_names_who_reported_or_wrote_is_not_a_credit_line(sentence):
+    page, meta = read(f"{BODY}\n{BODY}\n{BODY}\n{sentence}")
+    assert meta.authors == [] and page.text().endswith(sentence)
+
+
+@pytest.mark.parametrize("credit, authors", [
+    ("Stella Kim reported from Seoul, and Jennifer Jett from Hong Kong.", ["Stella Kim"]),
+    ("Abigail Williams and Beomsu Jo contributed.", ["Abigail Williams", "Beomsu Jo"]),
+    ("Keith Bradsher contributed reporting from Hong Kong.", ["Keith Bradsher"]),
+])
+def test_credit_lines_of_other_shapes_give_authors(credit, authors):
+    page, meta = read(f"{BODY}\n{BODY}\n{BODY}\n{credit}")
+    assert meta.authors == authors and credit not in page.text()
+
+
 def test_nothing_is_invented_for_plain_body_text():
     page, meta = read(f"{BODY}\n\n{BODY}\n\nShe added that the decision by the council was final.")
     assert meta.title is None and meta.description is None and meta.published is None

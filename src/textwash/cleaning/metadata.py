@@ -35,9 +35,13 @@ _BYLINE = re.compile(
     rf"(?i:by|von|par|por|di|door|av|przez|written by|words by|text:|texto:)\s+(?P<names>{_NAME_LIST})"
     r"(?:\s*[,|·•/-]\s*[\w .&'’-]{1,60})?"
 )
-# "CNN's A, B and C reported from X, while D wrote from Y." / "Reporting by A; editing by B".
+# "CNN's A, B and C reported from X, while D wrote from Y." / "Reporting by A; editing by B". The
+# verb ends the clause or goes on as a credit does ("from", "to this report", "reporting"): "Bloomberg
+# News reported on Friday that ..." and "After I reported a few bugs ..." are the article's sentences.
+_CREDIT_VERB = (r"(?:reported|wrote|contributed)"
+                r"(?=\s+(?:from|to\s+th(?:is|e)\s+\w+|(?:additional\s+)?reporting|research)\b|\s*(?:[.;,]|$))")
 _CREDIT_LINE = re.compile(
-    rf"(?:{_NAME_WORD}['’]s\s+)?{_NAME_LIST}\s+(?:also\s+)?(?:reported|wrote|contributed)\b.*"
+    rf"(?:{_NAME_WORD}['’]s\s+)?{_NAME_LIST}\s+(?:also\s+)?{_CREDIT_VERB}.*"
     rf"|(?i:reporting|writing)\s+by\s+{_NAME_LIST}\b.*"
 )
 _CREDIT_NAMES = re.compile(
