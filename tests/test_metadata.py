@@ -64,9 +64,9 @@ def test_reporting_credit_line_gives_authors():
 
 
 @pytest.mark.parametrize("sentence", [
-    "Bloomberg News reported on Friday that the company is facing scrutiny over its accounts.",
-    "After I reported a few bugs in their datasheets, they gave me direct access to the engineers.",
-    "Christopher Montgomery wrote in a personal capacity but works for the codecs team.",
+    "The Daily Courier reported on Monday that the council had delayed the vote.",
+    "After I reported the fault to the landlord, a plumber came within the hour.",
+    "Maria Santos wrote in her column that the plan would cost more than promised.",
 ])
 def test_a_sentence_that_names_who_reported_or_wrote_is_not_a_credit_line(sentence):
     page, meta = read(f"{BODY}\n{BODY}\n{BODY}\n{sentence}")
@@ -74,9 +74,9 @@ def test_a_sentence_that_names_who_reported_or_wrote_is_not_a_credit_line(senten
 
 
 @pytest.mark.parametrize("credit, authors", [
-    ("Stella Kim reported from Seoul, and Jennifer Jett from Hong Kong.", ["Stella Kim"]),
-    ("Abigail Williams and Beomsu Jo contributed.", ["Abigail Williams", "Beomsu Jo"]),
-    ("Keith Bradsher contributed reporting from Hong Kong.", ["Keith Bradsher"]),
+    ("Anna Berg reported from Oslo, and Tomas Varga from Budapest.", ["Anna Berg"]),
+    ("Lena Fischer and Omar Haddad contributed.", ["Lena Fischer", "Omar Haddad"]),
+    ("Paul Mensah contributed reporting from Accra.", ["Paul Mensah"]),
 ])
 def test_credit_lines_of_other_shapes_give_authors(credit, authors):
     page, meta = read(f"{BODY}\n{BODY}\n{BODY}\n{credit}")

@@ -36,8 +36,8 @@ _BYLINE = re.compile(
     r"(?:\s*[,|·•/-]\s*[\w .&'’-]{1,60})?"
 )
 # "CNN's A, B and C reported from X, while D wrote from Y." / "Reporting by A; editing by B". The
-# verb ends the clause or goes on as a credit does ("from", "to this report", "reporting"): "Bloomberg
-# News reported on Friday that ..." and "After I reported a few bugs ..." are the article's sentences.
+# verb ends the clause or goes on as a credit does ("from", "to this report", "reporting"): "The Daily
+# Courier reported on Monday that ..." and "After I reported the fault ..." are the article's sentences.
 _CREDIT_VERB = (r"(?:reported|wrote|contributed)"
                 r"(?=\s+(?:from|to\s+th(?:is|e)\s+\w+|(?:additional\s+)?reporting|research)\b|\s*(?:[.;,]|$))")
 _CREDIT_LINE = re.compile(
