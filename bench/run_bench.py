@@ -119,6 +119,16 @@ def cli_has_option(option: str) -> bool:
     return option in help_text
 
 
+def cli_env(work: Path) -> dict:
+    """The environment of a measured `textwash run`: Prefect's home in the (created) work folder,
+    no analytics, warnings only."""
+    work.resolve().mkdir(parents=True, exist_ok=True)
+    return {**os.environ, "PREFECT_HOME": str(work.resolve() / "prefect-home"), "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+            "DO_NOT_TRACK": "1", "PREFECT_LOGGING_LEVEL": "WARNING", "COLUMNS": "200",
+            # The temporary server starts slowly on a loaded machine; the default wait is 20 s.
+            "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "180"}
+
+
 def run_cli(folder: Path, out: Path, batch_size: int, env: dict, extra: list[str] = ()) -> dict:
     """One `textwash run` into a fresh output folder: wall time, flow time, peak RSS, rows."""
     shutil.rmtree(out, ignore_errors=True)
@@ -381,12 +391,7 @@ def main() -> int:
     parser.add_argument("--big-files", help="measure big files instead: sizes in MB, comma-separated (e.g. 50,500)")
     args = parser.parse_args()
     if args.big_files:
-        work = args.work.resolve()
-        work.mkdir(parents=True, exist_ok=True)
-        env = {**os.environ, "PREFECT_HOME": str(work / "prefect-home"), "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
-               "DO_NOT_TRACK": "1", "PREFECT_LOGGING_LEVEL": "WARNING", "COLUMNS": "200",
-               "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "180"}
-        measure_big_files(args, env, functools.partial(print, file=sys.stderr, flush=True))
+        measure_big_files(args, cli_env(args.work), functools.partial(print, file=sys.stderr, flush=True))
         return 0
     if args.render:
         measured = json.loads(args.results.with_suffix(".json").read_text())
@@ -401,11 +406,7 @@ def main() -> int:
         sizes = [s for s in (1000, 10_000) if s < args.docs] + [args.docs]
     sizes = corpus.check_sizes(sizes)
     work = args.work.resolve()
-    work.mkdir(parents=True, exist_ok=True)
-    env = {**os.environ, "PREFECT_HOME": str(work / "prefect-home"), "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
-           "DO_NOT_TRACK": "1", "PREFECT_LOGGING_LEVEL": "WARNING", "COLUMNS": "200",
-           # The temporary server starts slowly on a loaded machine; the default wait is 20 s.
-           "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "180"}
+    env = cli_env(work)
     log = functools.partial(print, file=sys.stderr, flush=True)
 
     started = dt.datetime.now(dt.timezone.utc)

@@ -47,7 +47,7 @@ from textwash.cleaning.templates import TemplateState, load_state
 from textwash.config import Settings
 from textwash.dataset.store import Dataset
 from textwash.dataset.templates import TEMPLATES_FILE, load_templates
-from textwash.document import Prepared, batch_templates, clean_prepared, file_items, prepare
+from textwash.document import Prepared, batch_templates, clean_prepared, prepare, unit_items
 from textwash.inputs.extract import HtmlExtractor
 from textwash.inputs.formats import sniff
 from textwash.inputs.items import HTML, TEXT, BadItem, InputItem
@@ -241,7 +241,7 @@ class Cleaner:
         if kind is not None:
             _check_kind(kind)
         items: list[InputItem | Rejected] = []
-        for item in file_items(path.parent, path.name, self.settings):
+        for item in unit_items(path.parent, path.name, self.settings):
             if isinstance(item, BadItem):
                 items.append(rejected := Rejected(item.reason, item.detail))
                 rejected.add_note(f"source {item.source}")

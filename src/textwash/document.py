@@ -333,11 +333,6 @@ def _reject_reason(source: str, exc: Exception) -> tuple[str, str]:
     return reasons.INTERNAL_ERROR, f"{type(exc).__name__}: {exc}"
 
 
-def file_items(root: Path, source: str, settings: Settings) -> Iterator[InputItem | BadItem]:
-    """The items of one file; a file that cannot be opened, or a reader that fails, is one BadItem."""
-    return unit_items(root, source, settings)
-
-
 def unit_items(root: Path, unit: str | Range, settings: Settings) -> Iterator[InputItem | BadItem]:
     """The items of a whole file or of a Range of one; a file that cannot be opened, or a reader
     that fails, is one BadItem (for a range: `file#offset-START`)."""

@@ -30,7 +30,7 @@ import numpy as np
 from textwash.cleaning.end_rules import PROSE_WORDS
 from textwash.cleaning.layer import Layer, PageState, guarded
 from textwash.cleaning.line_rules import matching_break
-from textwash.cleaning.line_classes import SHORT_WORDS, LineClass, own_class, stoplist
+from textwash.cleaning.line_classes import LineClass, is_menu_item, own_class, stoplist
 from textwash.model.page import Line, Page, ends_as_sentence
 from textwash.cleaning.ruleset import BreakRule
 from textwash.cleaning.trees import Booster, feature_names
@@ -146,7 +146,7 @@ def page_segments(page: Page, language: str | None, classes: dict[int, LineClass
             word_chars / words,
             len(_LINK.findall(text)) if any(map(lowered.__contains__, _LINK_MARKS)) else 0,
             _COPYRIGHT.search(text) is not None,
-            size < SHORT_WORDS and not sentence,  # is_menu_item(line), its sentence end known
+            is_menu_item(line),
             *_reason_flags(line.reason),
             _CLASS_CODE[own_class(line, stopwords)],
             _CLASS_CODE[cls] if cls is not None else -1,
@@ -191,8 +191,7 @@ def _word_runs(words: list[str]) -> list[tuple[str, ...]]:
 
 
 def _with_context(own: np.ndarray, lines: list[Line], classes: dict[int, LineClass], page_has_stoplist: bool,
-                  content: list[set[str]] | None = None, title: set[str] | None = None,
-                  numbers: np.ndarray | None = None) -> np.ndarray:
+                  content: list[set[str]], title: set[str], numbers: np.ndarray) -> np.ndarray:
     n = len(lines)
     col = {name: own[:, j] for j, name in enumerate(_OWN)}
     cut_any = (col["cut_rule"] + col["cut_metadata"] + col["cut_template"] + col["cut_end"]) > 0
@@ -216,7 +215,6 @@ def _with_context(own: np.ndarray, lines: list[Line], classes: dict[int, LineCla
     # How much of a segment's topic the best stretch of prose (the rest of it, for a segment in
     # it) and the title share: the article's next paragraph after an inline box echoes it, a
     # teaser for another story less. NaN: a segment without topic words, a page without title.
-    content = content if content is not None else [set() for _ in lines]
     region_words: Counter[str] = Counter()
     if span is not None:
         for words_of in content[span[0]:span[1]]:
@@ -238,8 +236,6 @@ def _with_context(own: np.ndarray, lines: list[Line], classes: dict[int, LineCla
     before_region = np.where(np.arange(n) < region_start, words_before[min(region_start, n)] - words_before[1:n + 1], 0.0)
     is_prose = prose > 0
     # Rows of a table: a run of segments with the same number (two or more) of numbers in them.
-    if numbers is None:
-        numbers = np.array([sum(token[0].isdigit() for token in line.tokens) for line in lines], dtype=np.int64)
     shape = np.where(numbers >= 2, numbers, -np.arange(1, n + 1))  # a segment without numbers stands alone
     table_id = np.cumsum(np.concatenate(([1], shape[1:] != shape[:-1]))) if n else np.zeros(0, dtype=int)
     table_run = np.where(numbers >= 2, np.bincount(table_id)[table_id], 0) if n else np.zeros(0)

@@ -46,10 +46,8 @@ def read_items(root: Path, source: str, max_bytes: int, max_ratio: float = DEFAU
             yield item
         if not items:  # a dump or archive without documents still needs its one record
             yield BadItem(source, reasons.EMPTY, "no documents in the file")
-    except Rejected as exc:
-        yield BadItem(source, exc.reason, exc.detail)
-    except (EOFError, gzip.BadGzipFile, zlib.error) as exc:
-        yield BadItem(source, reasons.TRUNCATED_GZIP if isinstance(exc, EOFError) else reasons.BAD_GZIP, f"{type(exc).__name__}: {exc}")
+    except (Rejected, *_GZIP_ERRORS) as exc:
+        yield _stopped(source, exc)
 
 
 def read_range(root: Path, part: Range, max_bytes: int, max_ratio: float = DEFAULT_MAX_RATIO,
@@ -73,11 +71,19 @@ def read_range(root: Path, part: Range, max_bytes: int, max_ratio: float = DEFAU
                 while (rest := stream.readline(CHUNK)) and not rest.endswith(b"\n"):
                     pass
             yield from read_jsonl(Window(stream, part.end), source, max_bytes, part.first_line)
-    except Rejected as exc:
-        yield BadItem(f"{source}#offset-{part.start}", exc.reason, exc.detail)
-    except (EOFError, gzip.BadGzipFile, zlib.error) as exc:
-        yield BadItem(f"{source}#offset-{part.start}", reasons.TRUNCATED_GZIP if isinstance(exc, EOFError)
-                      else reasons.BAD_GZIP, f"{type(exc).__name__}: {exc}")
+    except (Rejected, *_GZIP_ERRORS) as exc:
+        yield _stopped(f"{source}#offset-{part.start}", exc)
+
+
+_GZIP_ERRORS = (EOFError, gzip.BadGzipFile, zlib.error)
+
+
+def _stopped(name: str, exc: Exception) -> BadItem:
+    """The BadItem of a read that `exc` stopped: a reject's own reason, a truncated or damaged gzip stream."""
+    if isinstance(exc, Rejected):
+        return BadItem(name, exc.reason, exc.detail)
+    return BadItem(name, reasons.TRUNCATED_GZIP if isinstance(exc, EOFError) else reasons.BAD_GZIP,
+                   f"{type(exc).__name__}: {exc}")
 
 
 class Window:

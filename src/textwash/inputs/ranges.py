@@ -30,14 +30,12 @@ from pathlib import Path
 
 from textwash import reasons
 from textwash.config import DEFAULT_MAX_RATIO
-from textwash.inputs.compressed import RatioCapped
+from textwash.inputs.compressed import CHUNK, GZIP_MAGIC, RatioCapped
 from textwash.inputs.formats import kind_of_name
 from textwash.reasons import Rejected
 
-CHUNK = 1 << 20
 _MEMBER_CHUNK = 1 << 16
 _HEAD = 1 << 16  # a WARC record's header block, at most
-GZIP_MAGIC = b"\x1f\x8b"
 _CONTENT_LENGTH = re.compile(rb"\r?\ncontent-length:[ \t]*(\d+)", re.IGNORECASE)
 _WARC_TYPE = re.compile(rb"\r?\nwarc-type:[ \t]*(\S+)", re.IGNORECASE)
 

@@ -168,7 +168,7 @@ def plan_run(raw: Path, dataset: Dataset, options: RunOptions,
             replacing.add(source)
         sizes[source] = spans[-1].end
         pieces += [Piece(Range(source, span.start, span.end, span.first_line), span.items, span.end - span.start)
-                   for span in spans if not any(start <= span.start and span.end <= end for start, end in continued)]
+                   for span in spans if not _covered(span, continued)]
     return RunPlan(new_run_id(processed_at), raw, processed_at, len(sources), todo, hashes,
                    skipped_by_name=found.skipped_by_name, skipped_links=found.skipped_links,
                    outside=frozenset(found.outside).intersection(sources), pieces=pieces,
@@ -187,11 +187,20 @@ def _spans(path: Path, options: RunOptions, max_ratio: float,
     spans = scan(path, options.batch_size, max_ratio, [edge for span in committed for edge in span])
     if spans and committed:
         edges = {0} | {span.end for span in spans}
-        left = [span for span in spans if not any(s <= span.start and span.end <= e for s, e in committed)]
+        left = [span for span in spans if not _covered(span, committed)]
         if left and all(start in edges and end in edges for start, end in committed):
             return spans, committed
         spans = scan(path, options.batch_size, max_ratio)
     return spans, []
+
+
+def _covered(span: Span, ranges: list[tuple[int, int]]) -> bool:
+    """Whether one of `ranges` (start, end) holds the whole of `span`.
+
+    >>> _covered(Span(10, 20, 1, 3), [(0, 20)]), _covered(Span(10, 30, 1, 3), [(0, 20)])
+    (True, False)
+    """
+    return any(start <= span.start and span.end <= end for start, end in ranges)
 
 
 def _size(path: Path) -> int:
