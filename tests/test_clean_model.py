@@ -18,6 +18,7 @@ from textwash.cleaning.line_classes import classify
 from textwash.model.page import Page
 from textwash.config import Settings
 from textwash.document import clean_text, process_batch
+from textwash.cleaning.line_rules import apply_line_rules
 from textwash.cleaning.ruleset import load_rules
 
 RULES = load_rules()
@@ -109,6 +110,28 @@ def test_a_table_that_is_the_content_stays():
     page, _ = clean_text("\n\n".join([*HEADER, *lines, *FOOTER]), RULES)
     assert all(reasons(page)[row] is None for row in rows)
     assert all(reasons(page)[item] for item in HEADER[1:])
+
+
+def test_a_closing_heading_counts_by_the_prose_before_it():
+    """"Most Read" over a teaser box in the page's header says nothing of where the article ends;
+    the same heading after the article's prose does."""
+    lines = ["Home", "Most Read", "Storm closes mountain pass", *PROSE[:4], "Most Read", "Bakery wins bread prize"]
+    page = Page.from_text("\n".join(lines))
+    apply_line_rules(page, RULES)
+    segments = page_segments(page, "en", classify(page, "en"), RULES.break_rules)
+    closing = segments.features[:, FEATURES.index("breaks_after_prose")].tolist()
+    assert closing[:7] == [0.0] * 7
+    assert closing[-1] == 1.0
+
+
+def test_table_rows_that_open_the_kept_stretch_are_not_trimmed_as_menu_links():
+    rows = [f"{rank} {name} {points} {wins}" for rank, name, points, wins in (
+        (1, "Northern Line", 5040, 5), (2, "Harbour Express", 5035, 7), (3, "Ring Road Shuttle", 5033, 4),
+        (4, "Airport Link", 5027, 6))]
+    page = Page.from_text("\n".join(["Home", "News", *rows, PROSE[0], "Contact"]))
+    segments = page_segments(page, "en", classify(page, "en"))
+    apply_model(page, segments, np.array([0.01, 0.01, 0.8, 0.8, 0.8, 0.8, 0.95, 0.01]))
+    assert [line.text for line in page.kept()] == [*rows, PROSE[0]]
 
 
 def test_a_page_without_an_article_keeps_its_best_stretch_and_says_it_is_unsure():

@@ -3,7 +3,7 @@
 Every kept line gets a class from its own features (size, sentence punctuation, stopword
 density in the page's language, share of capitalised words), then short and middling lines take
 the class of the prose around them. The classes remove nothing themselves: they tell the end
-rules when the article has begun, and they are features of the segment model (clean_model.py).
+rules when the article has begun, and they are features of the segment model (cleaning/model.py).
 """
 from __future__ import annotations
 

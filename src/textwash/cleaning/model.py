@@ -67,7 +67,7 @@ FEATURES = (
     + tuple(f"{name}@{offset:+d}" for offset in (*range(-NEIGHBOURS, 0), *range(1, NEIGHBOURS + 1))
             for name in _NEIGHBOUR_OWN)
     + ("position", "chars_before", "prose_before", "prose_after", "local_prose", "local_recurring", "menu_run",
-       "breaks_before", "in_region", "share_of_page", "words_vs_longest", "page_prose_share", "page_has_stoplist",
+       "breaks_after_prose", "in_region", "share_of_page", "words_vs_longest", "page_prose_share", "page_has_stoplist",
        "region_echo", "title_echo", "words_after_region", "words_before_region", "chrome_since_prose",
        "chrome_to_prose", "table_run")
 )
@@ -254,6 +254,7 @@ def _with_context(own: np.ndarray, lines: list[Line], classes: dict[int, LineCla
         return padded[np.minimum(np.arange(n) + WINDOW + 1, n)] - padded[np.maximum(np.arange(n) - WINDOW, 0)]
 
     window = around(prose)
+    headings_weighed = col["break_heading"] * (cumulative - prose) / max(total_prose, 1.0)
     # The neighbours' features: one padded copy, sliced once per offset (-1 past the page's edges).
     padded_own = np.full((n + 2 * NEIGHBOURS, len(_NEIGHBOUR_OWN)), -1.0)
     padded_own[NEIGHBOURS:NEIGHBOURS + n] = np.column_stack([neighbour_cols[name] for name in _NEIGHBOUR_OWN])
@@ -268,7 +269,9 @@ def _with_context(own: np.ndarray, lines: list[Line], classes: dict[int, LineCla
         window / max(total_prose, 1.0),
         around(col["same_text"] >= 3),
         run_length,
-        np.cumsum(col["break_heading"]) - col["break_heading"],
+        # Headings that close an article ("Comments", "Related"), each weighed by the share of the
+        # page's prose before it: one in the page's header, before any prose, is a teaser box's.
+        np.cumsum(headings_weighed) - headings_weighed,
         in_region,
         words / max(page_words, 1.0),
         words / max(longest, 1.0),
@@ -318,6 +321,8 @@ SWITCH_COST = 2.0
 # Kept prose lines (PROSE_WORDS words, a sentence) that show the article has begun, so that a
 # heading with `ends` (comments) closes it; fewer, and the heading is a link in the page's header.
 MIN_ARTICLE_LINES = 3
+# Rows with as many numbers in a run that make a table of figures, not a list of links.
+TABLE_ROWS = 3
 # The least probability of being article the sequence step gives a segment an earlier layer cut.
 CUT_FLOOR = 0.2
 # Probabilities are kept off 0 and 1 so a log-odds stays finite.
@@ -425,7 +430,10 @@ def apply_model(page: Page, segments: Segments, probabilities: np.ndarray, switc
     size = np.array([line.size for line in lines])
     # A stretch of article opens and closes with prose, not with the links of the menu or footer
     # next to it (the model leans to keep a short line beside prose: most are sub-headings).
-    item = segments.features[:, _OWN.index("menu_item")] > 0
+    # Rows of a table of figures (a league table, a price list) are short and end no sentence as
+    # menu links do, but they are content where the model keeps them.
+    table_row = segments.features[:, FEATURES.index("table_run")] >= math.log1p(TABLE_ROWS)
+    item = (segments.features[:, _OWN.index("menu_item")] > 0) & ~table_row
     kept = _trimmed(article & candidate, item)
     fallback = not kept.any()
     if fallback and candidate.any():
