@@ -112,6 +112,15 @@ def test_a_table_that_is_the_content_stays():
     assert all(reasons(page)[item] for item in HEADER[1:])
 
 
+def test_paragraphs_between_advertisement_lines_and_photo_credits_are_all_kept():
+    body = []
+    for number, paragraph in enumerate(PROSE):
+        body += [paragraph, "Advertisement"] + ([f"(Photo: Jane Doe {number})"] if number % 2 else [])
+    page, _ = clean_text("\n\n".join([*HEADER, *body, *FOOTER]), RULES)
+    assert [line.text for line in page.kept()] == PROSE
+    assert reasons(page)["Advertisement"]
+
+
 def test_a_closing_heading_counts_by_the_prose_before_it():
     """"Most Read" over a teaser box in the page's header says nothing of where the article ends;
     the same heading after the article's prose does."""

@@ -2,17 +2,17 @@
 the article contiguous, and a page the model is unsure of keeps its best stretch, never nothing.
 
 Features are worked out per segment in one pass and then in whole-page array operations (the
-neighbours' features, the prose before and after, the segment's share of the page). They read structure, not
-words: size, sentence ends, stopword density in the page's language (NaN for a language without a
-list, so nothing is judged for not being English), capitals, digits, symbols, link-like tokens,
-what earlier layers cut and why, how much of the page's vocabulary a segment echoes, the
-jusText-style line classes with the best-scoring prose region as one more opinion, how much of a
-segment's topic words that region and the title share, how far it stands from the region and from
-the nearest prose (an inline box or teaser between two parts of the article), and runs of table
-rows. The model
-(gradient-boosted trees, `make train`) gives each segment the probability that it is article; a
-two-state Viterbi pass then pays a price for every switch between article and chrome, so a lone
-short line inside the article stays and a lone prose paragraph among the comments goes.
+neighbours' features, those of the nearest segments no rule cut, the prose before and after, the
+segment's share of the page). They read structure, not words: size, sentence ends, stopword density
+in the page's language (NaN for a language without a list, so nothing is judged for not being
+English), capitals, digits, symbols, link-like tokens, what earlier layers cut and why, how much of
+the page's vocabulary a segment echoes, the jusText-style line classes with the best-scoring prose
+region as one more opinion, how much of a segment's topic words that region and the title share, how
+far it stands from the region and from the nearest prose (an inline box or teaser between two parts
+of the article), and runs of table rows. The model (gradient-boosted trees, `make train`) gives each
+segment the probability that it is article; a two-state Viterbi pass then pays a price for every
+switch between article and chrome, so a lone short line inside the article stays and a lone prose
+paragraph among the comments goes.
 """
 from __future__ import annotations
 
@@ -62,10 +62,16 @@ _OWN = ("log_chars", "log_words", "sentence", "starts_lower", "starts_punctuatio
         "cut_end", "own_class", "context_class", "break_heading", "echo", "repeat", "same_text", "piece_of",
         "log_line_chars", "sentence_before_note", "inner_sentences")
 _NEIGHBOUR_OWN = ("log_words", "sentence", "starts_lower", "stopwords", "menu_item", "context_class", "cut_any")
+# The same features of the nearest segments no rule cut, on each side: the paragraphs around an
+# "Advertisement" line or a photo credit are the article's next ones, whatever stands between.
+KEPT_NEIGHBOURS = 2
+_KEPT_NEIGHBOUR_OWN = _NEIGHBOUR_OWN[:-1]
+_KEPT_OFFSETS = (*range(-KEPT_NEIGHBOURS, 0), *range(1, KEPT_NEIGHBOURS + 1))
 FEATURES = (
     _OWN
     + tuple(f"{name}@{offset:+d}" for offset in (*range(-NEIGHBOURS, 0), *range(1, NEIGHBOURS + 1))
             for name in _NEIGHBOUR_OWN)
+    + tuple(f"{name}@kept{offset:+d}" for offset in _KEPT_OFFSETS for name in _KEPT_NEIGHBOUR_OWN)
     + ("position", "chars_before", "prose_before", "prose_after", "local_prose", "local_recurring", "menu_run",
        "breaks_after_prose", "in_region", "share_of_page", "words_vs_longest", "page_prose_share", "page_has_stoplist",
        "region_echo", "title_echo", "words_after_region", "words_before_region", "chrome_since_prose",
@@ -260,6 +266,7 @@ def _with_context(own: np.ndarray, lines: list[Line], classes: dict[int, LineCla
     padded_own[NEIGHBOURS:NEIGHBOURS + n] = np.column_stack([neighbour_cols[name] for name in _NEIGHBOUR_OWN])
     columns = [own, *(padded_own[NEIGHBOURS + offset:NEIGHBOURS + offset + n]
                       for offset in (*range(-NEIGHBOURS, 0), *range(1, NEIGHBOURS + 1)))]
+    columns += _kept_neighbours(padded_own[NEIGHBOURS - 1:NEIGHBOURS + n, :len(_KEPT_NEIGHBOUR_OWN)], ~cut_any)
     page_words = words.sum()
     columns.append(np.column_stack((
         np.arange(n) / max(n, 1),
@@ -286,6 +293,27 @@ def _with_context(own: np.ndarray, lines: list[Line], classes: dict[int, LineCla
         np.log1p(table_run),
     )))
     return np.hstack(columns) if n else np.zeros((0, len(FEATURES)))
+
+
+def _kept_neighbours(rows: np.ndarray, uncut: np.ndarray) -> list[np.ndarray]:
+    """For each offset of _KEPT_OFFSETS, the rows (rows[1:], one per segment; rows[0] is the page's
+    edge) of the segment that many uncut segments away.
+
+    >>> rows = np.array([[-1.0], [10.0], [11.0], [12.0], [13.0]])
+    >>> [column[:, 0].tolist() for column in _kept_neighbours(rows, np.array([True, False, True, True]))]
+    [[-1.0, -1.0, -1.0, 10.0], [-1.0, 10.0, 10.0, 12.0], [12.0, 12.0, 13.0, -1.0], [13.0, 13.0, -1.0, -1.0]]
+    """
+    n = len(uncut)
+    kept = np.flatnonzero(uncut)
+    before = np.searchsorted(kept, np.arange(n), "left")  # uncut segments before each one
+    after = np.searchsorted(kept, np.arange(n), "right")  # ... up to and including it
+    columns = []
+    for offset in _KEPT_OFFSETS:
+        position = before + offset if offset < 0 else after + offset - 1
+        inside = (position >= 0) & (position < len(kept))
+        neighbour = kept[np.clip(position, 0, len(kept) - 1)] + 1 if len(kept) else np.zeros(n, dtype=np.int64)
+        columns.append(rows[np.where(inside, neighbour, 0)])
+    return columns
 
 
 def best_stretch(scores: list[float]) -> tuple[int, int] | None:
