@@ -96,6 +96,15 @@ def test_show_prints_metadata_and_removed_spans(flow_output):
     assert "1 of 1 records shown" in result.output
 
 
+def test_show_with_a_limit_prints_the_first_records_by_source(flow_output):
+    out, _ = flow_output
+    result = CliRunner().invoke(app, ["show", str(out), "--limit", "2", "--lines", "0"], env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    sources = sorted(pl.read_parquet(f"{out}/documents/**/*.parquet")["source"].to_list())
+    assert "2 of 5 records shown" in result.output
+    assert sources[0] in result.output and sources[1] in result.output and sources[2] not in result.output
+
+
 def test_run_refuses_a_missing_folder(tmp_path):
     result = CliRunner().invoke(app, ["run", str(tmp_path / "nope")], env={"COLUMNS": "300"})
     assert result.exit_code != 0

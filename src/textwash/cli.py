@@ -368,20 +368,28 @@ def show(
     limit: Annotated[int, typer.Option(help="At most this many records.")] = 20,
 ) -> None:
     """Print records readably: source, metadata, confidence, the first paragraphs, and what was removed."""
-    from textwash.report import DatasetError, open_rows
+    import heapq
+
+    import pyarrow.dataset as ds
+
+    from textwash.report import DatasetError, open_rows, row_batches
 
     folder = dataset / "documents" if (dataset / "documents").is_dir() else dataset
     if not folder.is_dir():
         raise typer.BadParameter(f"{folder} is not a dataset folder", param_hint="DATASET")
     try:
         documents = open_rows(folder)  # files of an older schema read as nulls in the newer columns
-        rows = documents.to_table().to_pylist() if documents is not None else []
+        # The sources first, then only the rows shown: a dataset of a big dump never in memory whole.
+        sources = [value for batch in row_batches(documents, folder, 10_000, columns=["source"])
+                   for value in batch.column(0).to_pylist() if source is None or source in value]
+        shown = heapq.nsmallest(limit, sources)
+        rows = [row for batch in row_batches(documents, folder, 100, filter=ds.field("source").isin(shown))
+                for row in batch.to_pylist()] if shown else []
     except DatasetError as exc:
         raise typer.BadParameter(str(exc), param_hint="DATASET") from None
-    rows = sorted((r for r in rows if source is None or source in r["source"]), key=lambda r: r["source"])
-    for row in rows[:limit]:
+    for row in sorted(rows, key=lambda r: r["source"])[:limit]:
         print_record(row, removed=removed, lines=lines)
-    console.print(f"{min(len(rows), limit)} of {len(rows)} records shown")
+    console.print(f"{min(len(sources), limit)} of {len(sources)} records shown")
 
 
 def print_record(row: dict, *, removed: bool = False, lines: int = 3) -> None:

@@ -4,7 +4,7 @@ figures.py reads the dataset (the overview's figures and the document list, with
 gives each removal reason its ink, render.py writes the pages (incrementally: only the documents
 new or changed since the last report).
 """
-from textwash.report.figures import DatasetError, open_rows
+from textwash.report.figures import DatasetError, open_rows, row_batches
 from textwash.report.render import write_report
 
-__all__ = ["DatasetError", "open_rows", "write_report"]
+__all__ = ["DatasetError", "open_rows", "row_batches", "write_report"]

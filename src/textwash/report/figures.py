@@ -94,14 +94,19 @@ def open_rows(folder: Path) -> ds.Dataset | None:
         raise DatasetError(f"cannot read {folder}: {exc}") from exc
 
 
+_ONE_ROW_GROUP_AT_A_TIME = ds.ParquetFragmentScanOptions(pre_buffer=False)
+
+
 def row_batches(source: ds.Dataset | ds.Fragment | None, folder: Path, rows: int, **options) -> Iterator[pa.RecordBatch]:
     """The rows of `source` a batch of `rows` at a time, in one order for every pass, without
-    read-ahead of whole files (a report of a large dataset never holds it whole)."""
+    read-ahead of whole files (a report of a large dataset never holds it whole). Parquet's
+    pre-buffering is off too: it buffers the row groups of a file ahead of the batches (the report
+    of a 500 MB dump's dataset peaked at 417 MB with it, 259 MB without)."""
     if source is None:
         return
     try:
         yield from source.to_batches(batch_size=rows, batch_readahead=0, fragment_readahead=0, use_threads=False,
-                                     **options)
+                                     fragment_scan_options=_ONE_ROW_GROUP_AT_A_TIME, **options)
     except (pa.ArrowException, OSError) as exc:
         raise DatasetError(f"cannot read {folder}: {exc}") from exc
 
