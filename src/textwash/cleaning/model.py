@@ -65,7 +65,7 @@ _NEIGHBOUR_OWN = ("log_words", "sentence", "starts_lower", "stopwords", "menu_it
 # The same features of the nearest segments no rule cut, on each side: the paragraphs around an
 # "Advertisement" line or a photo credit are the article's next ones, whatever stands between.
 KEPT_NEIGHBOURS = 2
-_KEPT_NEIGHBOUR_OWN = _NEIGHBOUR_OWN[:-1]
+_KEPT_NEIGHBOUR_OWN = _NEIGHBOUR_OWN[:-1]  # all but cut_any (the last), which is 0 for them all
 _KEPT_OFFSETS = (*range(-KEPT_NEIGHBOURS, 0), *range(1, KEPT_NEIGHBOURS + 1))
 FEATURES = (
     _OWN
