@@ -260,6 +260,8 @@ def _with_context(own: np.ndarray, lines: list[Line], classes: dict[int, LineCla
         return padded[np.minimum(np.arange(n) + WINDOW + 1, n)] - padded[np.maximum(np.arange(n) - WINDOW, 0)]
 
     window = around(prose)
+    # Headings that close an article ("Comments", "Related"), each weighed by the share of the
+    # page's prose before it: one in the page's header, before any prose, is a teaser box's.
     headings_weighed = col["break_heading"] * (cumulative - prose) / max(total_prose, 1.0)
     # The neighbours' features: one padded copy, sliced once per offset (-1 past the page's edges).
     padded_own = np.full((n + 2 * NEIGHBOURS, len(_NEIGHBOUR_OWN)), -1.0)
@@ -276,8 +278,6 @@ def _with_context(own: np.ndarray, lines: list[Line], classes: dict[int, LineCla
         window / max(total_prose, 1.0),
         around(col["same_text"] >= 3),
         run_length,
-        # Headings that close an article ("Comments", "Related"), each weighed by the share of the
-        # page's prose before it: one in the page's header, before any prose, is a teaser box's.
         np.cumsum(headings_weighed) - headings_weighed,
         in_region,
         words / max(page_words, 1.0),
@@ -349,7 +349,8 @@ SWITCH_COST = 2.0
 # Kept prose lines (PROSE_WORDS words, a sentence) that show the article has begun, so that a
 # heading with `ends` (comments) closes it; fewer, and the heading is a link in the page's header.
 MIN_ARTICLE_LINES = 3
-# Rows with as many numbers in a run that make a table of figures, not a list of links.
+# The fewest rows in a run, each with the same count of numbers, that make a table of figures
+# rather than a list of links.
 TABLE_ROWS = 3
 # The least probability of being article the sequence step gives a segment an earlier layer cut.
 CUT_FLOOR = 0.2
