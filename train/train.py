@@ -6,13 +6,13 @@ usage:
     python train/train.py fit [--folds 5] [--report train/RESULTS.md] [--without LAYER ...]
                               [--quick] [--dump PREDICTIONS.jsonl.gz] [--no-save]
 
-`fit` reads every train/data/*.jsonl.gz (one row per page and dump style: id, style, dump, truth),
+`fit` reads every train/data/*.jsonl.gz (one row per page and dump style: id, site, style, dump, truth),
 runs each dump through the cleaning layers before the model (the same code the pipeline runs),
 labels every segment by aligning the truth to it, and then:
 - trains also on windows cut from every dump (30-80% of it) with the features a language without
   a stoplist and a script without capitals would give: short pages and other scripts, never scored;
-- k-fold by page (all dump styles of a page in one fold): for each fold a model trained on the
-  other folds scores the fold's pages; the switch cost of the sequence step is picked on the
+- k-fold by site (all dump styles of a page, and all pages of a site, in one fold): for each fold
+  a model trained on the other folds scores the fold's pages, none of whose sites it has seen; the switch cost of the sequence step is picked on the
   training folds alone (their own inner folds), so no held-out page ever tunes anything;
 - the held-out and in-sample tables (F1, precision, recall per set and dump style), the ablation
   and the confusion of cut kinds go to the report;
@@ -33,6 +33,7 @@ import sys
 import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 from pathlib import Path
 
 import numpy as np
@@ -73,27 +74,53 @@ class Example:
     draft: Draft
     labels: np.ndarray
     weights: np.ndarray
+    site: str = ""  # pages of one site share a fold (`site_key`); empty: the page is its own site
     crop: bool = False  # a window cut from the dump: trained on, never scored
 
     @property
     def group(self) -> str:
-        return f"{self.set}/{self.id}"
+        return self.site or f"{self.set}/{self.id}"
+
+
+# Second-level labels of country domains ("co" in bbc.co.uk) that do not name a site.
+_GENERIC_LABELS = frozenset({"ac", "co", "com", "edu", "gov", "net", "ne", "or", "org"})
+
+
+def site_key(url: str | None, page_id: str) -> str:
+    """The site a dev page comes from, so that held-out folds keep a site's pages together (a model
+    must not learn a site's template from one page and be scored on its sibling): the name under
+    the public suffix of the page's address, or, without one, its id less a trailing number (the
+    readability test pages are named "nytimes-3").
+
+    >>> site_key("https://www.bbc.co.uk/news/world-123", "ab12"), site_key("https://edition.cnn.com/x", "cd34")
+    ('bbc', 'cnn')
+    >>> site_key(None, "nytimes-3"), site_key("", "001")
+    ('nytimes', '001')
+    """
+    if url:
+        labels = urlsplit(url).hostname.split(".")[:-1]
+        while len(labels) > 1 and labels[-1] in _GENERIC_LABELS:
+            labels.pop()
+        if labels:
+            return labels[-1]
+    return re.sub(r"-\d+$", "", page_id)
 
 
 def pack(set_dir: Path, name: str) -> None:
     """Gather a benchmark folder's dumps (every sub-folder of .txt files) and truth into one file."""
-    truth = {row["id"]: row["body"] for row in map(json.loads, (set_dir / "truth.jsonl").read_text(encoding="utf-8").splitlines())}
+    pages = {row["id"]: row for row in map(json.loads, (set_dir / "truth.jsonl").read_text(encoding="utf-8").splitlines())}
     DATA.mkdir(parents=True, exist_ok=True)
     rows = 0
     with gzip.open(DATA / f"{name}.jsonl.gz", "wt", encoding="utf-8") as out:
         for folder in sorted(p for p in set_dir.iterdir() if p.is_dir() and any(p.glob("*.txt"))):
             for path in sorted(folder.glob("*.txt")):
                 page_id = path.name.split(".")[0]
-                if page_id in truth:
-                    row = {"id": page_id, "style": folder.name, "dump": path.read_text(encoding="utf-8"), "truth": truth[page_id]}
+                if page_id in pages:
+                    row = {"id": page_id, "site": site_key(pages[page_id].get("url"), page_id), "style": folder.name,
+                           "dump": path.read_text(encoding="utf-8"), "truth": pages[page_id]["body"]}
                     out.write(json.dumps(row, ensure_ascii=False) + "\n")
                     rows += 1
-    print(f"{rows} dumps of {len(truth)} pages → {DATA / f'{name}.jsonl.gz'}")
+    print(f"{rows} dumps of {len(pages)} pages → {DATA / f'{name}.jsonl.gz'}")
 
 
 def load_rows() -> list[dict]:
@@ -190,7 +217,7 @@ def draft_examples(rows: list[dict], layers_off: frozenset[str]) -> list[Example
                 if crop:
                     draft.segments.features = without_case_or_stopwords(draft.segments.features)
                 labels, weights = segment_labels(draft, row["truth"])
-                examples.append(Example(set_name, row["id"], style, row["truth"], draft, labels, weights, crop))
+                examples.append(Example(set_name, row["id"], style, row["truth"], draft, labels, weights, row.get("site", ""), crop))
     return examples
 
 
@@ -264,7 +291,7 @@ def _copy_draft(draft: Draft) -> Draft:
 
 
 def folds_of(examples: list[Example], k: int, salt: str = "") -> list[int]:
-    """A fold per example, by page: a page's dump styles share a fold."""
+    """A fold per example, by site: a page's dump styles, and a site's pages, share a fold."""
     import hashlib
 
     return [int(hashlib.sha1((salt + e.group).encode()).hexdigest(), 16) % k for e in examples]
@@ -442,7 +469,7 @@ def main() -> None:
     booster = fit(everything, matrices_of(everything))
     cost = best_switch_cost(examples, probabilities)
     held_f1 = precision_recall_f1([(t, e.truth) for t, e in zip(texts, examples)])[2]
-    saved = {"switch_cost": cost, "trees": booster.model_to_string(), "pages": len({e.group for e in examples}),
+    saved = {"switch_cost": cost, "trees": booster.model_to_string(), "pages": len({(e.set, e.id) for e in examples}),
              "dumps": len(examples), "segments": segments, "held_out_f1": round(held_f1, 4)}
     model_path = clean_model.MODEL_PATH
     model_path.parent.mkdir(parents=True, exist_ok=True)
@@ -458,10 +485,10 @@ def main() -> None:
     skipped = "\nThe layers' ablation was skipped (--quick).\n" if args.quick else ""
     report = f"""# Segment model: held-out and in-sample figures
 
-Written by `make train` ({len({e.group for e in examples})} pages, {len(examples)} dumps and as many windows cut
+Written by `make train` ({len({(e.set, e.id) for e in examples})} pages, {len({e.group for e in examples})} sites, {len(examples)} dumps and as many windows cut
 from them for training, never scored, whose features are those of a language without a stoplist and a script
 without capitals; {segments} segments in all;
-{args.folds} folds by page, every dump style of a page in one fold; the switch cost of the sequence step
+{args.folds} folds by site, every dump style of a page and every page of a site in one fold; the switch cost of the sequence step
 picked on each fold's training pages alone; the shipped model's switch cost: {cost}).
 Measure: the article-extraction benchmark's 4-word-run precision, recall and F1 (per page scaled, summed).
 
