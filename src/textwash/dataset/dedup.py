@@ -13,10 +13,13 @@ from __future__ import annotations
 
 import hashlib
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
 
 from textwash.config import DEFAULT_THRESHOLD
 from textwash.model.page import WORD
@@ -33,6 +36,8 @@ _FNV_OFFSET = np.uint64(0xCBF29CE484222325)
 _FNV_PRIME = np.uint64(0x100000001B3)
 # Keys of newly added originals are merged into the sorted array this many at a time.
 _PENDING_KEYS = 1 << 15
+# Signatures of added originals are stored this many to a block (2 MB).
+BLOCK_ROWS = 4096
 
 INDEX_SCHEMA = pa.schema(
     [
@@ -116,39 +121,85 @@ class DedupIndex:
     and one for each content hash, beside the position of the original it belongs to: about 0.4 KB
     per original besides its 0.5 KB signature, where a dict of byte strings per band took 6 KB.
     The keys of originals added since the last merge wait in a small dict.
+
+    Signatures are stored in blocks of BLOCK_ROWS, filled in turn, and the ids of the originals a
+    run loads stay in their Arrow columns: a commit over a big index holds it about once, where a
+    growing array was copied whole at each doubling and the ids were a Python string apiece.
     """
 
-    def __init__(self, threshold: float = DEFAULT_THRESHOLD, doc_ids: Sequence[str] = (),
-                 content_sha256: Sequence[str] = (), signatures: np.ndarray | None = None):
+    def __init__(self, threshold: float = DEFAULT_THRESHOLD, doc_ids: Sequence[str] | pa.Array = (),
+                 content_sha256: Sequence[str] | pa.Array = (),
+                 signatures: np.ndarray | Iterable[np.ndarray] | None = None):
+        """`signatures`: one (originals, NUM_PERM) array, or such arrays in turn (a file's batches)."""
         self.threshold = threshold
         self.bands, self.rows = lsh_bands(threshold)
-        self.doc_ids = list(doc_ids)
-        self.content_sha256 = list(content_sha256)
-        count = len(self.doc_ids)
-        self._signatures = np.empty((max(count, 16), NUM_PERM), np.uint32)
-        if count:
-            self._signatures[:count] = signatures
-        keys = self._keys(self._signatures[:count], self.content_sha256).ravel()
+        self._loaded_ids = doc_ids if isinstance(doc_ids, pa.Array) else pa.array(doc_ids, pa.string())
+        self._loaded_contents = (content_sha256 if isinstance(content_sha256, pa.Array)
+                                 else pa.array(content_sha256, pa.string()))
+        self._new_ids: list[str] = []
+        self._new_contents: list[str] = []
+        self._blocks: list[np.ndarray] = []
+        self._filled = BLOCK_ROWS  # rows used in the last block
+        for batch in [signatures] if isinstance(signatures, np.ndarray) else signatures or ():
+            self._store(batch)
+        if self._count != len(self._loaded_ids):
+            raise ValueError(f"{len(self._loaded_ids)} originals but {self._count} signatures")
+        keys = np.concatenate([self._keys(block, []) for block in self._used_blocks()] or [np.empty((0, self.bands + 1), np.uint64)])
+        keys[:, -1] = _content_keys(self._loaded_contents.to_pylist())
+        keys = keys.ravel()
         order = np.argsort(keys, kind="stable")
         self._sorted_keys = keys[order]
-        self._sorted_positions = (order // (self.bands + 1)).astype(np.int32)
+        del keys
+        order //= self.bands + 1
+        self._sorted_positions = order.astype(np.int32)
         self._pending: dict[int, list[int]] = defaultdict(list)
         self._pending_count = 0
 
     @property
+    def _count(self) -> int:
+        return (len(self._blocks) - 1) * BLOCK_ROWS + self._filled if self._blocks else 0
+
+    def _store(self, signatures: np.ndarray) -> None:
+        """Copy `signatures` into the blocks, after those stored."""
+        done = 0
+        while done < len(signatures):
+            if self._filled == BLOCK_ROWS:
+                self._blocks.append(np.empty((BLOCK_ROWS, NUM_PERM), np.uint32))
+                self._filled = 0
+            rows = min(BLOCK_ROWS - self._filled, len(signatures) - done)
+            self._blocks[-1][self._filled:self._filled + rows] = signatures[done:done + rows]
+            self._filled += rows
+            done += rows
+
+    def _used_blocks(self) -> list[np.ndarray]:
+        return [*self._blocks[:-1], self._blocks[-1][:self._filled]] if self._blocks else []
+
+    def __len__(self) -> int:
+        return len(self._loaded_ids) + len(self._new_ids)
+
+    @property
     def signatures(self) -> np.ndarray:
-        return self._signatures[:len(self.doc_ids)]
+        return np.concatenate(self._used_blocks()) if self._blocks else np.empty((0, NUM_PERM), np.uint32)
+
+    def doc_id(self, position: int) -> str:
+        loaded = len(self._loaded_ids)
+        return self._loaded_ids[position].as_py() if position < loaded else self._new_ids[position - loaded]
+
+    def _content(self, position: int) -> str:
+        loaded = len(self._loaded_contents)
+        return self._loaded_contents[position].as_py() if position < loaded else self._new_contents[position - loaded]
+
+    def _signature_rows(self, positions: np.ndarray) -> np.ndarray:
+        return np.array([self._blocks[p // BLOCK_ROWS][p % BLOCK_ROWS] for p in positions.tolist()], np.uint32)
 
     def _keys(self, signatures: np.ndarray, contents: Sequence[str]) -> np.ndarray:
         """Per original, a key for each band of its signature and, last, one for its content."""
-        bands = signatures.reshape(len(signatures), self.bands, self.rows).astype(np.uint64)
         keys = np.empty((len(signatures), self.bands + 1), np.uint64)
         keys[:, :-1] = _FNV_OFFSET ^ np.arange(self.bands, dtype=np.uint64)  # bands apart
         for row in range(self.rows):
-            keys[:, :-1] ^= bands[:, :, row]
+            keys[:, :-1] ^= signatures[:, row::self.rows]
             keys[:, :-1] *= _FNV_PRIME
-        keys[:, -1] = [int.from_bytes(hashlib.blake2b(c.encode(), digest_size=8).digest(), "little")
-                       for c in contents]
+        keys[:, -1] = _content_keys(contents) if len(contents) else 0
         return keys
 
     def _positions(self, keys: np.ndarray) -> np.ndarray:
@@ -163,12 +214,10 @@ class DedupIndex:
         self._add(self._keys(signature[None, :], [content_sha256])[0], doc_id, content_sha256, signature)
 
     def _add(self, keys: np.ndarray, doc_id: str, content_sha256: str, signature: np.ndarray) -> None:
-        position = len(self.doc_ids)
-        if position == len(self._signatures):
-            self._signatures = np.concatenate([self._signatures, np.empty_like(self._signatures)])
-        self._signatures[position] = signature
-        self.doc_ids.append(doc_id)
-        self.content_sha256.append(content_sha256)
+        position = len(self)
+        self._store(signature[None, :])
+        self._new_ids.append(doc_id)
+        self._new_contents.append(content_sha256)
         for key in keys.tolist():
             self._pending[key].append(position)
         self._pending_count += len(keys)
@@ -191,14 +240,14 @@ class DedupIndex:
 
     def _find(self, keys: np.ndarray, content_sha256: str, signature: np.ndarray) -> str | None:
         for position in self._positions(keys[-1:]).tolist():  # the first original of this content
-            if self.content_sha256[position] == content_sha256:
-                return self.doc_ids[position]
+            if self._content(position) == content_sha256:
+                return self.doc_id(position)
         candidates = self._positions(keys[:-1])
         if not len(candidates):
             return None
-        scores = np.count_nonzero(self._signatures[candidates] == signature, axis=1) / NUM_PERM
+        scores = np.count_nonzero(self._signature_rows(candidates) == signature, axis=1) / NUM_PERM
         best = int(np.argmax(scores))  # the earliest original wins a tie
-        return self.doc_ids[candidates[best]] if scores[best] >= self.threshold else None
+        return self.doc_id(int(candidates[best])) if scores[best] >= self.threshold else None
 
     def flag(self, doc_id: str, content_sha256: str, signature: np.ndarray) -> str | None:
         """The original a document duplicates; a document that duplicates none joins the index."""
@@ -209,18 +258,41 @@ class DedupIndex:
         return original
 
     def without(self, doc_ids: set[str]) -> DedupIndex:
-        """A copy without `doc_ids` (originals whose records are being replaced)."""
-        keep = [i for i, d in enumerate(self.doc_ids) if d not in doc_ids]
-        return DedupIndex(self.threshold, [self.doc_ids[i] for i in keep],
-                          [self.content_sha256[i] for i in keep], self.signatures[keep])
+        """The index without `doc_ids` (originals whose records are being replaced): itself when it
+        holds none of them, else a copy."""
+        table = self.to_table()
+        keep = pc.invert(pc.is_in(table["doc_id"], pa.array(sorted(doc_ids), pa.string())))
+        if pc.all(keep).as_py() is not False:
+            return self
+        return DedupIndex.from_table(table.filter(keep), self.threshold)
 
     def to_table(self) -> pa.Table:
-        return _index_table(self.doc_ids, self.content_sha256, self.signatures)
+        """The index as a table, its columns over the index's own buffers (no copy of the signatures)."""
+        signatures = [pa.Array.from_buffers(pa.binary(NUM_PERM * 4), len(block), [None, pa.py_buffer(np.ascontiguousarray(block, "<u4"))])
+                      for block in self._used_blocks()]
+        return pa.Table.from_arrays(
+            [pa.chunked_array([self._loaded_ids, pa.array(self._new_ids, pa.string())]),
+             pa.chunked_array([self._loaded_contents, pa.array(self._new_contents, pa.string())]),
+             pa.chunked_array(signatures, pa.binary(NUM_PERM * 4))],
+            schema=INDEX_SCHEMA)
 
     @classmethod
     def from_table(cls, table: pa.Table, threshold: float = DEFAULT_THRESHOLD) -> DedupIndex:
-        return cls(threshold, table["doc_id"].to_pylist(), table["content_sha256"].to_pylist(),
-                   _signature_array(table["minhash"]))
+        return cls(threshold, table["doc_id"].combine_chunks(), table["content_sha256"].combine_chunks(),
+                   (_signature_array(chunk) for chunk in table["minhash"].chunks))
+
+    @classmethod
+    def read(cls, path: Path, threshold: float = DEFAULT_THRESHOLD) -> DedupIndex:
+        """The index saved at `path` (by `to_table`), its signatures read a batch at a time."""
+        file = pq.ParquetFile(path, pre_buffer=False)
+        ids = file.read(columns=["doc_id", "content_sha256"], use_threads=False)
+        batches = file.iter_batches(BLOCK_ROWS, columns=["minhash"], use_threads=False)
+        return cls(threshold, ids["doc_id"].combine_chunks(), ids["content_sha256"].combine_chunks(),
+                   (_signature_array(batch.column(0)) for batch in batches))
+
+
+def _content_keys(contents: Sequence[str]) -> list[int]:
+    return [int.from_bytes(hashlib.blake2b(c.encode(), digest_size=8).digest(), "little") for c in contents]
 
 
 def signature_table(documents: list[dict]) -> pa.Table:
@@ -239,12 +311,13 @@ def _index_table(doc_ids: list[str], content_sha256: list[str], signatures: np.n
     )
 
 
-def _signature_array(column: pa.ChunkedArray) -> np.ndarray:
+def _signature_array(column: pa.ChunkedArray | pa.Array) -> np.ndarray:
     """A column of signatures as one (rows, NUM_PERM) array."""
-    column = column.combine_chunks()
+    if isinstance(column, pa.ChunkedArray):
+        column = column.combine_chunks()
     data = column.buffers()[1]
     return np.frombuffer(data, "<u4", count=len(column) * NUM_PERM, offset=column.offset * NUM_PERM * 4
-                         ).reshape(len(column), NUM_PERM).astype(np.uint32)
+                         ).reshape(len(column), NUM_PERM).astype(np.uint32, copy=False)
 
 
 def signatures_by_doc_id(table: pa.Table) -> dict[str, np.ndarray]:

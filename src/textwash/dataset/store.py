@@ -46,6 +46,8 @@ STAGING = "_staging"
 LOCK = ".lock"
 LEDGER_FILE = "ledger.parquet"
 DEDUP_FILE = "dedup.parquet"
+# Rows to a row group of a state file (a dedup index's 16,384 signatures: 8 MB).
+STATE_ROW_GROUP = 16_384
 # What the version's last run found under the raw root: inputs, those refused for containment,
 # entries skipped by name and links to files already read (run/plan.py's `input_counts`).
 INPUTS_FILE = "inputs.json"
@@ -256,8 +258,12 @@ class Version:
         return FileWriter(self.folder / kind / relative, kind)
 
     def write_state(self, name: str, table: pa.Table) -> None:
-        """Write a state file (ledger, dedup index) of this version."""
-        pq.write_table(table, self.folder / name, compression="zstd")
+        """Write a state file (ledger, dedup index) of this version, in row groups small enough to
+        read a few at a time. Fixed-size binary columns (signatures) neither repeat nor sort: no
+        dictionary, no statistics, which would hold a whole column chunk in memory."""
+        plain = [field.name for field in table.schema if not pa.types.is_fixed_size_binary(field.type)]
+        pq.write_table(table, self.folder / name, compression="zstd", row_group_size=STATE_ROW_GROUP,
+                       use_dictionary=plain, write_statistics=plain)
         _fsync_file(self.folder / name)
 
     def write_json(self, name: str, value) -> None:

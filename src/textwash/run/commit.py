@@ -192,7 +192,7 @@ def _carry_over(dataset: Dataset, version: Version, kind: str, replaced_sources:
 
 def _load_index(dataset: Dataset, threshold: float) -> DedupIndex:
     path = dataset.committed_file(DEDUP_FILE)
-    return DedupIndex.from_table(pq.read_table(path), threshold) if path else DedupIndex(threshold)
+    return DedupIndex.read(path, threshold) if path else DedupIndex(threshold)
 
 
 def _duplicate_rejects(duplicates: pa.Table) -> pa.Table:
