@@ -12,8 +12,9 @@ labels every segment by aligning the truth to it, and then:
 - trains also on windows cut from every dump (30-80% of it) with the features a language without
   a stoplist and a script without capitals would give: short pages and other scripts, never scored;
 - k-fold by site (all dump styles of a page, and all pages of a site, in one fold): for each fold
-  a model trained on the other folds scores the fold's pages, none of whose sites it has seen; the switch cost of the sequence step is picked on the
-  training folds alone (their own inner folds), so no held-out page ever tunes anything;
+  a model trained on the other folds scores the fold's pages, none of whose sites it has seen; the
+  switch cost of the sequence step is picked on the training folds alone (their own inner folds),
+  so no held-out page ever tunes anything;
 - the held-out and in-sample tables (F1, precision, recall per set and dump style), the ablation
   and the confusion of cut kinds go to the report;
 - the model trained on every page is written, with the switch cost picked over all folds.
@@ -33,8 +34,8 @@ import sys
 import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass
-from urllib.parse import urlsplit
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import numpy as np
 
