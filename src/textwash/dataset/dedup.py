@@ -36,7 +36,7 @@ _FNV_OFFSET = np.uint64(0xCBF29CE484222325)
 _FNV_PRIME = np.uint64(0x100000001B3)
 # Keys of newly added originals are merged into the sorted array this many at a time.
 _PENDING_KEYS = 1 << 15
-# Signatures of added originals are stored this many to a block (2 MB).
+# Signatures are stored this many to a block (2 MB).
 BLOCK_ROWS = 4096
 
 INDEX_SCHEMA = pa.schema(
@@ -144,7 +144,8 @@ class DedupIndex:
             self._store(batch)
         if self._count != len(self._loaded_ids):
             raise ValueError(f"{len(self._loaded_ids)} originals but {self._count} signatures")
-        keys = np.concatenate([self._keys(block, []) for block in self._used_blocks()] or [np.empty((0, self.bands + 1), np.uint64)])
+        keys = np.concatenate([self._keys(block, []) for block in self._used_blocks()]
+                              or [np.empty((0, self.bands + 1), np.uint64)])
         keys[:, -1] = _content_keys(self._loaded_contents.to_pylist())
         keys = keys.ravel()
         order = np.argsort(keys, kind="stable")
@@ -268,7 +269,8 @@ class DedupIndex:
 
     def to_table(self) -> pa.Table:
         """The index as a table, its columns over the index's own buffers (no copy of the signatures)."""
-        signatures = [pa.Array.from_buffers(pa.binary(NUM_PERM * 4), len(block), [None, pa.py_buffer(np.ascontiguousarray(block, "<u4"))])
+        signatures = [pa.Array.from_buffers(pa.binary(NUM_PERM * 4), len(block),
+                                            [None, pa.py_buffer(np.ascontiguousarray(block, "<u4"))])
                       for block in self._used_blocks()]
         return pa.Table.from_arrays(
             [pa.chunked_array([self._loaded_ids, pa.array(self._new_ids, pa.string())]),
