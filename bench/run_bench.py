@@ -215,16 +215,14 @@ def _datatrove_python(work: Path) -> Path:
     return python
 
 
-def datatrove_baseline(files: list[Path], work: Path, batch_size: int) -> dict | None:
+def datatrove_baseline(files: list[Path], work: Path, batch_size: int) -> dict:
     """datatrove's pipeline (bench/datatrove_pipeline.py: FTFY, C4 and Gopher quality filters, Parquet)
     on `files` in its own virtual environment, one process: its CPU seconds past start-up, input
-    bytes, documents read and kept. None when it could not run, the reason in `datatrove_baseline.why`."""
-    datatrove_baseline.why = None
+    bytes, documents read and kept; {"not_measured": REASON} when it could not run."""
     try:
         python = _datatrove_python(work)
     except RuntimeError as error:
-        datatrove_baseline.why = str(error)
-        return None
+        return {"not_measured": str(error)}
     folder = work / "datatrove"
     shutil.rmtree(folder, ignore_errors=True)
     # Input as JSONL, datatrove's usual input, decoded as the floor decodes; not timed.
@@ -242,8 +240,7 @@ def datatrove_baseline(files: list[Path], work: Path, batch_size: int) -> dict |
     shutil.rmtree(folder, ignore_errors=True)
     if done.returncode != 0:
         last = (done.stderr.strip().splitlines() or ["no output"])[-1]
-        datatrove_baseline.why = f"the pipeline failed ({done.returncode}): {last[:160]}"
-        return None
+        return {"not_measured": f"the pipeline failed ({done.returncode}): {last[:160]}"}
     result = json.loads(done.stdout.strip().splitlines()[-1])
     return {**result, "docs": len(files), "bytes": sum(p.stat().st_size for p in files)}
 
@@ -534,8 +531,7 @@ def main() -> int:
     datatrove = {"not_measured": "--datatrove-docs 0"}
     if args.datatrove_docs > 0:
         datatrove_files = input_files(corpus.subset_folder(text_root, mid_size, sizes))[:args.datatrove_docs]
-        datatrove = datatrove_baseline(datatrove_files, work, args.batch_size)
-        datatrove = {**datatrove, "corpus": mid_size} if datatrove else {"not_measured": datatrove_baseline.why}
+        datatrove = {**datatrove_baseline(datatrove_files, work, args.batch_size), "corpus": mid_size}
     log(f"datatrove: {datatrove}")
 
     # The largest size runs last, after the results of the others are written: it is the long one.
