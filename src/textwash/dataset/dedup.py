@@ -144,10 +144,11 @@ class DedupIndex:
             self._store(batch)
         if self._count != len(self._loaded_ids):
             raise ValueError(f"{len(self._loaded_ids)} originals but {self._count} signatures")
-        keys = np.concatenate([self._keys(block, []) for block in self._used_blocks()]
-                              or [np.empty((0, self.bands + 1), np.uint64)])
-        keys[:, -1] = _content_keys(self._loaded_contents.to_pylist())
-        keys = keys.ravel()
+        contents = self._loaded_contents.to_pylist()
+        keys = np.concatenate([self._keys(block, contents[i * BLOCK_ROWS:i * BLOCK_ROWS + len(block)])
+                               for i, block in enumerate(self._used_blocks())]
+                              or [np.empty((0, self.bands + 1), np.uint64)]).ravel()
+        del contents
         order = np.argsort(keys, kind="stable")
         self._sorted_keys = keys[order]
         del keys
@@ -200,7 +201,8 @@ class DedupIndex:
         for row in range(self.rows):
             keys[:, :-1] ^= signatures[:, row::self.rows]
             keys[:, :-1] *= _FNV_PRIME
-        keys[:, -1] = _content_keys(contents) if len(contents) else 0
+        keys[:, -1] = [int.from_bytes(hashlib.blake2b(c.encode(), digest_size=8).digest(), "little")
+                       for c in contents]
         return keys
 
     def _positions(self, keys: np.ndarray) -> np.ndarray:
@@ -291,10 +293,6 @@ class DedupIndex:
         batches = file.iter_batches(BLOCK_ROWS, columns=["minhash"], use_threads=False)
         return cls(threshold, ids["doc_id"].combine_chunks(), ids["content_sha256"].combine_chunks(),
                    (_signature_array(batch.column(0)) for batch in batches))
-
-
-def _content_keys(contents: Sequence[str]) -> list[int]:
-    return [int.from_bytes(hashlib.blake2b(c.encode(), digest_size=8).digest(), "little") for c in contents]
 
 
 def signature_table(documents: list[dict]) -> pa.Table:
