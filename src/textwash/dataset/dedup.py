@@ -11,9 +11,11 @@ index of the previous runs, flag its own documents, and persist the grown index 
 """
 from __future__ import annotations
 
+import bisect
 import hashlib
+import tempfile
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -36,7 +38,7 @@ _FNV_OFFSET = np.uint64(0xCBF29CE484222325)
 _FNV_PRIME = np.uint64(0x100000001B3)
 # Keys of newly added originals are merged into the sorted array this many at a time.
 _PENDING_KEYS = 1 << 15
-# Signatures are stored this many to a block (2 MB).
+# Signatures are stored this many to a block (2 MB), and ids and content hashes sealed into Arrow arrays.
 BLOCK_ROWS = 4096
 
 INDEX_SCHEMA = pa.schema(
@@ -114,41 +116,144 @@ def lsh_bands(threshold: float, num_perm: int = NUM_PERM) -> tuple[int, int]:
     return max(below, key=lambda br: (1 / br[0]) ** (1 / br[1])) if below else options[-1]
 
 
+class _Strings:
+    """A growing column of strings held as Arrow arrays (about the strings' bytes) rather than as
+    one Python object each: the loaded ones as they were read, the added ones sealed every
+    BLOCK_ROWS.
+
+    >>> column = _Strings(pa.array(["a", "b"]), seal_every=2)
+    >>> for value in "cde":
+    ...     column.append(value)
+    >>> len(column), column[1], column[3], column[4], column.array().to_pylist()
+    (5, 'b', 'd', 'e', ['a', 'b', 'c', 'd', 'e'])
+    """
+
+    def __init__(self, loaded: pa.Array, seal_every: int) -> None:
+        self._chunks = [loaded] if len(loaded) else []
+        self._starts = [0] if len(loaded) else []  # where each chunk starts
+        self._sealed = len(loaded)
+        self._open: list[str] = []
+        self._seal_every = seal_every
+
+    def __len__(self) -> int:
+        return self._sealed + len(self._open)
+
+    def __getitem__(self, position: int) -> str:
+        if position >= self._sealed:
+            return self._open[position - self._sealed]
+        chunk = bisect.bisect_right(self._starts, position) - 1
+        return self._chunks[chunk][position - self._starts[chunk]].as_py()
+
+    def append(self, value: str) -> None:
+        self._open.append(value)
+        if len(self._open) >= self._seal_every:
+            self._chunks.append(pa.array(self._open, pa.string()))
+            self._starts.append(self._sealed)
+            self._sealed += len(self._open)
+            self._open = []
+
+    def array(self) -> pa.ChunkedArray:
+        return pa.chunked_array([*self._chunks, pa.array(self._open, pa.string())], pa.string())
+
+
+class _Signatures:
+    """The originals' signatures in blocks of BLOCK_ROWS: the block being filled in memory, the
+    full ones in a temporary file (in `spill_dir`, else the system's), read back a row at a time
+    for a candidate's check and a block at a time to save the index. Memory stays at one block
+    however many originals there are: on a big dataset the signatures were most of the index.
+
+    >>> signatures = np.arange(5000 * NUM_PERM, dtype=np.uint32).reshape(5000, NUM_PERM)
+    >>> stored = _Signatures()
+    >>> stored.extend(signatures[:10]); stored.extend(signatures[10:])
+    >>> len(stored), stored._spilled, stored._filled  # one block in the file, the rest open
+    (5000, 1, 904)
+    >>> np.array_equal(stored.rows(np.array([4999, 7, 4096, 4095])), signatures[[4999, 7, 4096, 4095]])
+    True
+    >>> np.array_equal(np.concatenate(list(stored.blocks())), signatures)
+    True
+    """
+
+    def __init__(self, spill_dir: Path | None = None) -> None:
+        self._block_rows = BLOCK_ROWS
+        self._open = np.empty((self._block_rows, NUM_PERM), np.uint32)
+        self._filled = 0  # rows used in the open block
+        self._spilled = 0  # full blocks in the file
+        self._spill_dir = spill_dir
+        self._file = None
+
+    def __len__(self) -> int:
+        return self._spilled * self._block_rows + self._filled
+
+    def extend(self, signatures: np.ndarray) -> None:
+        """Append `signatures` (rows × NUM_PERM) after those stored."""
+        done = 0
+        while done < len(signatures):
+            rows = min(self._block_rows - self._filled, len(signatures) - done)
+            self._open[self._filled:self._filled + rows] = signatures[done:done + rows]
+            self._filled += rows
+            done += rows
+            if self._filled == self._block_rows:
+                if self._file is None:
+                    self._file = tempfile.TemporaryFile(dir=self._spill_dir, buffering=0)
+                self._file.seek(self._spilled * self._open.nbytes)
+                self._file.write(self._open.data)
+                self._spilled += 1
+                self._filled = 0
+
+    def rows(self, positions: np.ndarray) -> np.ndarray:
+        """The signatures at `positions`, one row each."""
+        found = np.empty((len(positions), NUM_PERM), np.uint32)
+        spilled_rows = self._spilled * self._block_rows
+        for i, position in enumerate(positions.tolist()):
+            if position >= spilled_rows:
+                found[i] = self._open[position - spilled_rows]
+            else:
+                self._file.seek(position * NUM_PERM * 4)
+                self._file.readinto(found[i].data)
+        return found
+
+    def blocks(self) -> Iterator[np.ndarray]:
+        """Every stored signature, a block at a time, in order."""
+        for block in range(self._spilled):
+            rows = np.empty_like(self._open)
+            self._file.seek(block * rows.nbytes)
+            self._file.readinto(rows.data)
+            yield rows
+        if self._filled:
+            yield self._open[:self._filled].copy()
+
+
 class DedupIndex:
     """The originals seen so far: their doc_ids, content hashes and MinHash signatures.
 
     Lookups go through one sorted array of 64-bit keys, a key for each LSH band of each signature
-    and one for each content hash, beside the position of the original it belongs to: about 0.4 KB
-    per original besides its 0.5 KB signature, where a dict of byte strings per band took 6 KB.
-    The keys of originals added since the last merge wait in a small dict.
-
-    Signatures are stored in blocks of BLOCK_ROWS, filled in turn, and the ids of the originals a
-    run loads stay in their Arrow columns: a commit over a big index holds it about once, where a
-    growing array was copied whole at each doubling and the ids were a Python string apiece.
+    and one for each content hash, beside the position of the original it belongs to: 0.2 KB per
+    original, where a dict of byte strings per band took 6 KB. The keys of originals added since
+    the last merge wait in a small dict. The ids and content hashes stay in Arrow arrays
+    (`_Strings`, 0.1 KB) and the 0.5 KB signatures in a temporary file (`_Signatures`), so a commit
+    over a big index holds about 0.3 KB per original.
     """
 
     def __init__(self, threshold: float = DEFAULT_THRESHOLD, doc_ids: Sequence[str] | pa.Array = (),
                  content_sha256: Sequence[str] | pa.Array = (),
-                 signatures: np.ndarray | Iterable[np.ndarray] | None = None):
-        """`signatures`: one (originals, NUM_PERM) array, or such arrays in turn (a file's batches)."""
+                 signatures: np.ndarray | Iterable[np.ndarray] | None = None, spill_dir: Path | None = None):
+        """`signatures`: one (originals, NUM_PERM) array, or such arrays in turn (a file's batches);
+        `spill_dir`: where the signatures' temporary file goes (None: the system's temporary folder)."""
         self.threshold = threshold
         self.bands, self.rows = lsh_bands(threshold)
-        self._loaded_ids = doc_ids if isinstance(doc_ids, pa.Array) else pa.array(doc_ids, pa.string())
-        self._loaded_contents = (content_sha256 if isinstance(content_sha256, pa.Array)
-                                 else pa.array(content_sha256, pa.string()))
-        self._new_ids: list[str] = []
-        self._new_contents: list[str] = []
-        self._blocks: list[np.ndarray] = []
-        self._filled = BLOCK_ROWS  # rows used in the last block
+        self._spill_dir = spill_dir
+        doc_ids = doc_ids if isinstance(doc_ids, pa.Array) else pa.array(doc_ids, pa.string())
+        content_sha256 = content_sha256 if isinstance(content_sha256, pa.Array) else pa.array(content_sha256, pa.string())
+        self._doc_ids = _Strings(doc_ids, BLOCK_ROWS)
+        self._contents = _Strings(content_sha256, BLOCK_ROWS)
+        self._signatures = _Signatures(spill_dir)
+        keys = []
         for batch in [signatures] if isinstance(signatures, np.ndarray) else signatures or ():
-            self._store(batch)
-        if self._count != len(self._loaded_ids):
-            raise ValueError(f"{len(self._loaded_ids)} originals but {self._count} signatures")
-        contents = self._loaded_contents.to_pylist()
-        keys = np.concatenate([self._keys(block, contents[i * BLOCK_ROWS:i * BLOCK_ROWS + len(block)])
-                               for i, block in enumerate(self._used_blocks())]
-                              or [np.empty((0, self.bands + 1), np.uint64)]).ravel()
-        del contents
+            keys.append(self._keys(batch, content_sha256.slice(len(self._signatures), len(batch)).to_pylist()))
+            self._signatures.extend(batch)
+        if len(self._signatures) != len(doc_ids):
+            raise ValueError(f"{len(doc_ids)} originals but {len(self._signatures)} signatures")
+        keys = np.concatenate(keys or [np.empty((0, self.bands + 1), np.uint64)]).ravel()
         order = np.argsort(keys, kind="stable")
         self._sorted_keys = keys[order]
         del keys
@@ -157,42 +262,15 @@ class DedupIndex:
         self._pending: dict[int, list[int]] = defaultdict(list)
         self._pending_count = 0
 
-    @property
-    def _count(self) -> int:
-        return (len(self._blocks) - 1) * BLOCK_ROWS + self._filled if self._blocks else 0
-
-    def _store(self, signatures: np.ndarray) -> None:
-        """Copy `signatures` into the blocks, after those stored."""
-        done = 0
-        while done < len(signatures):
-            if self._filled == BLOCK_ROWS:
-                self._blocks.append(np.empty((BLOCK_ROWS, NUM_PERM), np.uint32))
-                self._filled = 0
-            rows = min(BLOCK_ROWS - self._filled, len(signatures) - done)
-            self._blocks[-1][self._filled:self._filled + rows] = signatures[done:done + rows]
-            self._filled += rows
-            done += rows
-
-    def _used_blocks(self) -> list[np.ndarray]:
-        return [*self._blocks[:-1], self._blocks[-1][:self._filled]] if self._blocks else []
-
     def __len__(self) -> int:
-        return len(self._loaded_ids) + len(self._new_ids)
+        return len(self._doc_ids)
 
     @property
     def signatures(self) -> np.ndarray:
-        return np.concatenate(self._used_blocks()) if self._blocks else np.empty((0, NUM_PERM), np.uint32)
+        return np.concatenate([*self._signatures.blocks(), np.empty((0, NUM_PERM), np.uint32)])
 
     def doc_id(self, position: int) -> str:
-        loaded = len(self._loaded_ids)
-        return self._loaded_ids[position].as_py() if position < loaded else self._new_ids[position - loaded]
-
-    def _content(self, position: int) -> str:
-        loaded = len(self._loaded_contents)
-        return self._loaded_contents[position].as_py() if position < loaded else self._new_contents[position - loaded]
-
-    def _signature_rows(self, positions: np.ndarray) -> np.ndarray:
-        return np.array([self._blocks[p // BLOCK_ROWS][p % BLOCK_ROWS] for p in positions.tolist()], np.uint32)
+        return self._doc_ids[position]
 
     def _keys(self, signatures: np.ndarray, contents: Sequence[str]) -> np.ndarray:
         """Per original, a key for each band of its signature and, last, one for its content."""
@@ -218,9 +296,9 @@ class DedupIndex:
 
     def _add(self, keys: np.ndarray, doc_id: str, content_sha256: str, signature: np.ndarray) -> None:
         position = len(self)
-        self._store(signature[None, :])
-        self._new_ids.append(doc_id)
-        self._new_contents.append(content_sha256)
+        self._signatures.extend(signature[None, :])
+        self._doc_ids.append(doc_id)
+        self._contents.append(content_sha256)
         for key in keys.tolist():
             self._pending[key].append(position)
         self._pending_count += len(keys)
@@ -243,12 +321,12 @@ class DedupIndex:
 
     def _find(self, keys: np.ndarray, content_sha256: str, signature: np.ndarray) -> str | None:
         for position in self._positions(keys[-1:]).tolist():  # the first original of this content
-            if self._content(position) == content_sha256:
+            if self._contents[position] == content_sha256:
                 return self.doc_id(position)
         candidates = self._positions(keys[:-1])
         if not len(candidates):
             return None
-        scores = np.count_nonzero(self._signature_rows(candidates) == signature, axis=1) / NUM_PERM
+        scores = np.count_nonzero(self._signatures.rows(candidates) == signature, axis=1) / NUM_PERM
         best = int(np.argmax(scores))  # the earliest original wins a tie
         return self.doc_id(int(candidates[best])) if scores[best] >= self.threshold else None
 
@@ -262,23 +340,33 @@ class DedupIndex:
 
     def without(self, doc_ids: set[str]) -> DedupIndex:
         """The index without `doc_ids` (originals whose records are being replaced): itself when it
-        holds none of them, else a copy."""
-        table = self.to_table()
-        keep = pc.invert(pc.is_in(table["doc_id"], pa.array(sorted(doc_ids), pa.string())))
+        holds none of them, else a copy, made a block of signatures at a time."""
+        ids = self._doc_ids.array()
+        keep = pc.invert(pc.is_in(ids, pa.array(sorted(doc_ids), pa.string())))
         if pc.all(keep).as_py() is not False:
             return self
-        return DedupIndex.from_table(table.filter(keep), self.threshold)
+        kept = keep.to_numpy()
+        starts = np.cumsum([0, *(len(block) for block in self._signatures.blocks())])
+        return DedupIndex(self.threshold, ids.filter(keep).combine_chunks(),
+                          self._contents.array().filter(keep).combine_chunks(),
+                          (block[kept[start:start + len(block)]] for start, block in zip(starts, self._signatures.blocks())),
+                          self._spill_dir)
+
+    def to_batches(self) -> Iterator[pa.RecordBatch]:
+        """The index as record batches of INDEX_SCHEMA, a block of signatures each (see `to_table`)."""
+        ids, contents = self._doc_ids.array(), self._contents.array()
+        start = 0
+        for block in self._signatures.blocks():
+            signatures = pa.Array.from_buffers(pa.binary(NUM_PERM * 4), len(block),
+                                               [None, pa.py_buffer(np.ascontiguousarray(block, "<u4"))])
+            yield pa.RecordBatch.from_arrays([ids.slice(start, len(block)).combine_chunks(),
+                                              contents.slice(start, len(block)).combine_chunks(), signatures],
+                                             schema=INDEX_SCHEMA)
+            start += len(block)
 
     def to_table(self) -> pa.Table:
-        """The index as a table, its columns over the index's own buffers (no copy of the signatures)."""
-        signatures = [pa.Array.from_buffers(pa.binary(NUM_PERM * 4), len(block),
-                                            [None, pa.py_buffer(np.ascontiguousarray(block, "<u4"))])
-                      for block in self._used_blocks()]
-        return pa.Table.from_arrays(
-            [pa.chunked_array([self._loaded_ids, pa.array(self._new_ids, pa.string())]),
-             pa.chunked_array([self._loaded_contents, pa.array(self._new_contents, pa.string())]),
-             pa.chunked_array(signatures, pa.binary(NUM_PERM * 4))],
-            schema=INDEX_SCHEMA)
+        """The index as a table, which `from_table` reads back."""
+        return pa.Table.from_batches(list(self.to_batches()), INDEX_SCHEMA)
 
     @classmethod
     def from_table(cls, table: pa.Table, threshold: float = DEFAULT_THRESHOLD) -> DedupIndex:
@@ -286,13 +374,13 @@ class DedupIndex:
                    (_signature_array(chunk) for chunk in table["minhash"].chunks))
 
     @classmethod
-    def read(cls, path: Path, threshold: float = DEFAULT_THRESHOLD) -> DedupIndex:
-        """The index saved at `path` (by `to_table`), its signatures read a batch at a time."""
+    def read(cls, path: Path, threshold: float = DEFAULT_THRESHOLD, spill_dir: Path | None = None) -> DedupIndex:
+        """The index saved at `path` (by `to_batches`), its signatures read a batch at a time."""
         file = pq.ParquetFile(path, pre_buffer=False)
         ids = file.read(columns=["doc_id", "content_sha256"], use_threads=False)
         batches = file.iter_batches(BLOCK_ROWS, columns=["minhash"], use_threads=False)
         return cls(threshold, ids["doc_id"].combine_chunks(), ids["content_sha256"].combine_chunks(),
-                   (_signature_array(batch.column(0)) for batch in batches))
+                   (_signature_array(batch.column(0)) for batch in batches), spill_dir)
 
 
 def signature_table(documents: list[dict]) -> pa.Table:

@@ -257,13 +257,16 @@ class Version:
         can grow from many batches without holding them all; the caller closes it."""
         return FileWriter(self.folder / kind / relative, kind)
 
-    def write_state(self, name: str, table: pa.Table) -> None:
+    def write_state(self, name: str, data: pa.Table | pa.RecordBatchReader) -> None:
         """Write a state file (ledger, dedup index) of this version, in row groups small enough to
-        read a few at a time. Fixed-size binary columns (signatures) neither repeat nor sort: no
-        dictionary, no statistics, which would hold a whole column chunk in memory."""
-        plain = [field.name for field in table.schema if not pa.types.is_fixed_size_binary(field.type)]
-        pq.write_table(table, self.folder / name, compression="zstd", row_group_size=STATE_ROW_GROUP,
-                       use_dictionary=plain, write_statistics=plain)
+        read a few at a time; a reader's batches are written as they come, never held together.
+        Fixed-size binary columns (signatures) neither repeat nor sort: no dictionary, no
+        statistics, which would hold a whole column chunk in memory."""
+        plain = [field.name for field in data.schema if not pa.types.is_fixed_size_binary(field.type)]
+        with pq.ParquetWriter(self.folder / name, data.schema, compression="zstd", use_dictionary=plain,
+                              write_statistics=plain) as writer:
+            for batch in data.to_batches() if isinstance(data, pa.Table) else data:
+                writer.write_batch(batch, row_group_size=STATE_ROW_GROUP)
         _fsync_file(self.folder / name)
 
     def write_json(self, name: str, value) -> None:

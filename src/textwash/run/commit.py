@@ -15,7 +15,7 @@ import pyarrow.parquet as pq
 
 from textwash import __version__, reasons
 from textwash.config import RunOptions
-from textwash.dataset.dedup import DedupIndex, flag_duplicates, signatures_by_doc_id
+from textwash.dataset.dedup import INDEX_SCHEMA, DedupIndex, flag_duplicates, signatures_by_doc_id
 from textwash.dataset.ledger import LedgerEntry, collapse_ranges, ledger_table, load_ledger_table, updated_ledger
 from textwash.dataset.partitions import PartitionedWriter, date_partition
 from textwash.dataset.store import DEDUP_FILE, INPUTS_FILE, KINDS, LEDGER_FILE, Dataset, Version, conform
@@ -54,7 +54,7 @@ def commit_run(dataset: Dataset, plan: RunPlan, options: RunOptions) -> dict:
         summary["replaced"] += replaced
         orphans += reflag
 
-    index = _load_index(dataset, options.near_duplicate_threshold).without(replaced_doc_ids)
+    index = _load_index(dataset, options.near_duplicate_threshold, staging).without(replaced_doc_ids)
     writers = {kind: PartitionedWriter(version, kind, plan.run_id, options) for kind in KINDS}
     if orphans:  # seen before this run's documents, so they come first
         reflagged = _flag(pa.concat_tables(orphans), index, {})
@@ -85,7 +85,7 @@ def commit_run(dataset: Dataset, plan: RunPlan, options: RunOptions) -> dict:
     ledger = updated_ledger(load_ledger_table(dataset.committed_file(LEDGER_FILE)), _range_entries(entries, plan),
                             continued=frozenset(plan.ranged - replacing))
     version.write_state(LEDGER_FILE, collapse_ranges(ledger, plan.sizes))
-    version.write_state(DEDUP_FILE, index.to_table())
+    version.write_state(DEDUP_FILE, pa.RecordBatchReader.from_batches(INDEX_SCHEMA, index.to_batches()))
     version.write_json(INPUTS_FILE, plan.input_counts())
     version.commit()
     summary["committed"] = True
@@ -190,9 +190,10 @@ def _carry_over(dataset: Dataset, version: Version, kind: str, replaced_sources:
     return replaced, orphans
 
 
-def _load_index(dataset: Dataset, threshold: float) -> DedupIndex:
+def _load_index(dataset: Dataset, threshold: float, spill_dir: Path) -> DedupIndex:
+    """The committed duplicate index; its signatures wait in a temporary file in `spill_dir`."""
     path = dataset.committed_file(DEDUP_FILE)
-    return DedupIndex.read(path, threshold) if path else DedupIndex(threshold)
+    return DedupIndex.read(path, threshold, spill_dir) if path else DedupIndex(threshold, spill_dir=spill_dir)
 
 
 def _duplicate_rejects(duplicates: pa.Table) -> pa.Table:
