@@ -191,7 +191,9 @@ def _carry_over(dataset: Dataset, version: Version, kind: str, replaced_sources:
 
 
 def _load_index(dataset: Dataset, threshold: float, spill_dir: Path) -> DedupIndex:
-    """The committed duplicate index; its signatures wait in a temporary file in `spill_dir`."""
+    """The committed duplicate index; its signatures wait in a temporary file in `spill_dir` (the
+    run's staging folder, on the dataset's disk, which a run whose ranges held nothing never made)."""
+    spill_dir.mkdir(parents=True, exist_ok=True)
     path = dataset.committed_file(DEDUP_FILE)
     return DedupIndex.read(path, threshold, spill_dir) if path else DedupIndex(threshold, spill_dir=spill_dir)
 
