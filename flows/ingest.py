@@ -67,9 +67,10 @@ def _io_error(task, task_run, state) -> bool:
       retry_jitter_factor=0.5, retry_condition_fn=_io_error)
 def process_and_stage(out: str, run_id: str, raw: str, processed_at: dt.datetime, batch_no: int,
                       sources: list[str | Range], settings: Settings) -> StagedBatch:
-    """Process one batch (whole files and ranges of big ones) and stage its Parquet files; returns
-    its StagedBatch (number, documents, rejects, the batch's site-template counts). The batch reads the dataset's saved site templates itself (see
-    `stage_batch`): arguments stay small whatever the dataset holds."""
+    """Process one batch (whole files and ranges of big ones) and stage its Parquet files and its
+    site-template counts; returns its StagedBatch (number, documents, rejects). The batch reads the
+    dataset's saved site templates itself (see `stage_batch`): arguments and results stay small
+    whatever the dataset holds."""
     return stage_batch(Dataset(Path(out)), run_id, Path(raw), processed_at, batch_no, sources, settings)
 
 

@@ -22,14 +22,14 @@ from textwash.inputs.selection import Selection
 from textwash.report import write_report
 from textwash.run.commit import commit_run
 from textwash.run.plan import RunPlan, plan_run
-from textwash.run.stage import StagedBatch, stage_batch
+from textwash.run.stage import StagedBatch, stage_batch, staged_templates
 from textwash.inputs.items import Range
 from textwash.stats import run_stats
 
 log = logging.getLogger(__name__)
 
 # Runs the batches of a planned part and yields, per finished batch, its StagedBatch (number,
-# documents, rejects, site-template counts), in any order. Arguments: the part, its batches (whole
+# documents, rejects; its site-template counts are staged beside its records), in any order. Arguments: the part, its batches (whole
 # files and ranges of big ones), the dataset, the local raw folder, the settings.
 BatchRunner = Callable[[RunPlan, list[list[str | Range]], Dataset, Path, Settings], Iterable[StagedBatch]]
 
@@ -90,7 +90,7 @@ def run_dataset(raw: str | Path, out: str | Path, settings: Settings = Settings(
             planned = [(sum(p.documents for p in batch), sum(p.size for p in batch))
                        for batch in part.batch_pieces(options.batch_size)]
             for staged in run_batches(part, part.batches(options.batch_size), dataset, raw_dir, settings):
-                learned.merge(staged.templates)
+                learned.merge(staged_templates(dataset, part.run_id, staged.batch_no))
                 hooks.batch_done(staged.documents, staged.rejects, *planned[staged.batch_no])
             part_summary = commit_run(dataset, part, options)
             if part_summary["committed"]:
