@@ -40,6 +40,8 @@ _FNV_PRIME = np.uint64(0x100000001B3)
 _PENDING_KEYS = 1 << 15
 # Signatures are stored this many to a block (2 MB), and ids and content hashes sealed into Arrow arrays.
 BLOCK_ROWS = 4096
+# Signatures read back from the spill file that stay in memory (8 MB).
+CACHED_ROWS = 16_384
 
 INDEX_SCHEMA = pa.schema(
     [
@@ -180,6 +182,7 @@ class _Signatures:
         self._spilled = 0  # full blocks in the file
         self._spill_dir = spill_dir
         self._file = None
+        self._cache: dict[int, np.ndarray] = {}  # rows read from the file, the oldest read first
 
     def __len__(self) -> int:
         return self._spilled * self._block_rows + self._filled
@@ -201,15 +204,22 @@ class _Signatures:
                 self._filled = 0
 
     def rows(self, positions: np.ndarray) -> np.ndarray:
-        """The signatures at `positions`, one row each."""
+        """The signatures at `positions`, one row each. The last CACHED_ROWS rows read from the
+        file stay in memory: the originals of a cluster of near-duplicates are the candidates of
+        every next member."""
         found = np.empty((len(positions), NUM_PERM), np.uint32)
         spilled_rows = self._spilled * self._block_rows
         for i, position in enumerate(positions.tolist()):
             if position >= spilled_rows:
                 found[i] = self._open[position - spilled_rows]
+            elif (row := self._cache.get(position)) is not None:
+                found[i] = row
             else:
                 self._file.seek(position * NUM_PERM * 4)
                 self._file.readinto(found[i].data)
+                self._cache[position] = found[i].copy()
+                if len(self._cache) > CACHED_ROWS:
+                    del self._cache[next(iter(self._cache))]
         return found
 
     def blocks(self) -> Iterator[np.ndarray]:
