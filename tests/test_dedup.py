@@ -75,13 +75,18 @@ def test_originals_are_found_across_signature_blocks_and_reloads(texts, monkeypa
     import textwash.dataset.dedup as dedup
 
     monkeypatch.setattr(dedup, "BLOCK_ROWS", 2)  # every few originals a new block; a reload leaves one half full
+    monkeypatch.setattr(dedup, "CACHED_ROWS", 3)  # rows read back from the file share cache slots
     index = DedupIndex(threshold=0.8)
     flag_duplicates([document(f"d{i}", text) for i, text in enumerate(texts[:3])], index)
     reloaded = DedupIndex.from_table(index.to_table(), threshold=0.8)
     flag_duplicates([document(f"d{i}", text) for i, text in enumerate(texts[3:], 3)], reloaded)
     table = reloaded.to_table()
     assert table["doc_id"].to_pylist() == [f"d{i}" for i in range(len(texts))]
-    assert np.array_equal(reloaded.signatures, np.array([minhash(text) for text in texts]))
+    signatures = np.array([minhash(text) for text in texts])
+    assert np.array_equal(reloaded.signatures, signatures)
+    spilled = np.array([0, 3, 0, 1, 3, 2])  # 0 and 3 share a cache slot, in one call and across calls
+    for _ in range(2):
+        assert np.array_equal(reloaded._signatures.rows(spilled), signatures[spilled])
     for i, text in enumerate(texts):
         assert reloaded.find("other", minhash(text + " and a short tail")) == f"d{i}"
     assert reloaded.without(set()) is reloaded

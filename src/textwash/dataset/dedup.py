@@ -36,11 +36,13 @@ _MAX_HASH = np.uint64((1 << 32) - 1)
 # FNV-1a's constants, to hash the rows of a band into one 64-bit key.
 _FNV_OFFSET = np.uint64(0xCBF29CE484222325)
 _FNV_PRIME = np.uint64(0x100000001B3)
+# Candidates past this many are deduplicated with marks over all originals rather than a sort.
+_FEW_POSITIONS = 1024
 # Keys of newly added originals are merged into the sorted array this many at a time.
 _PENDING_KEYS = 1 << 15
 # Signatures are stored this many to a block (2 MB), and ids and content hashes sealed into Arrow arrays.
 BLOCK_ROWS = 4096
-# Signatures read back from the spill file that stay in memory (8 MB).
+# Signatures read back from the spill file that stay in memory (8 MB, once the first block spills).
 CACHED_ROWS = 16_384
 
 INDEX_SCHEMA = pa.schema(
@@ -182,7 +184,7 @@ class _Signatures:
         self._spilled = 0  # full blocks in the file
         self._spill_dir = spill_dir
         self._file = None
-        self._cache: dict[int, np.ndarray] = {}  # rows read from the file, the oldest read first
+        self._cached = self._cached_at = None  # the rows read back, and their positions (-1: none)
 
     def __len__(self) -> int:
         return self._spilled * self._block_rows + self._filled
@@ -198,28 +200,33 @@ class _Signatures:
             if self._filled == self._block_rows:
                 if self._file is None:
                     self._file = tempfile.TemporaryFile(dir=self._spill_dir, buffering=0)
+                    self._cached = np.empty((CACHED_ROWS, NUM_PERM), np.uint32)
+                    self._cached_at = np.full(CACHED_ROWS, -1, np.int64)
                 self._file.seek(self._spilled * self._open.nbytes)
                 self._file.write(self._open.data)
                 self._spilled += 1
                 self._filled = 0
 
     def rows(self, positions: np.ndarray) -> np.ndarray:
-        """The signatures at `positions`, one row each. The last CACHED_ROWS rows read from the
-        file stay in memory: the originals of a cluster of near-duplicates are the candidates of
-        every next member."""
+        """The signatures at `positions`, one row each. A row read from the file stays in memory
+        in its slot of a direct-mapped cache of CACHED_ROWS (position modulo CACHED_ROWS): the
+        originals of a cluster of near-duplicates are the candidates of every next member."""
+        positions = np.asarray(positions, np.int64)
         found = np.empty((len(positions), NUM_PERM), np.uint32)
         spilled_rows = self._spilled * self._block_rows
-        for i, position in enumerate(positions.tolist()):
-            if position >= spilled_rows:
-                found[i] = self._open[position - spilled_rows]
-            elif (row := self._cache.get(position)) is not None:
-                found[i] = row
-            else:
-                self._file.seek(position * NUM_PERM * 4)
-                self._file.readinto(found[i].data)
-                self._cache[position] = found[i].copy()
-                if len(self._cache) > CACHED_ROWS:
-                    del self._cache[next(iter(self._cache))]
+        in_open = positions >= spilled_rows
+        found[in_open] = self._open[positions[in_open] - spilled_rows]
+        spilled = np.flatnonzero(~in_open)
+        if not len(spilled):
+            return found
+        slots = positions[spilled] % CACHED_ROWS
+        cached = self._cached_at[slots] == positions[spilled]
+        found[spilled[cached]] = self._cached[slots[cached]]
+        # Misses are read after the hits are copied: two of them may share a slot.
+        for i, slot in zip(spilled[~cached].tolist(), slots[~cached].tolist()):
+            self._file.seek(int(positions[i]) * NUM_PERM * 4)
+            self._file.readinto(found[i].data)
+            self._cached[slot], self._cached_at[slot] = found[i], positions[i]
         return found
 
     def blocks(self) -> Iterator[np.ndarray]:
@@ -299,7 +306,15 @@ class DedupIndex:
         right = np.searchsorted(self._sorted_keys, keys, "right")
         found = [self._sorted_positions[a:b] for a, b in zip(left, right) if b > a]
         found += [np.array(self._pending[key], np.int32) for key in keys.tolist() if key in self._pending]
-        return np.unique(np.concatenate(found)) if found else np.empty(0, np.int32)
+        if not found:
+            return np.empty(0, np.int32)
+        found = np.concatenate(found)
+        if len(found) < _FEW_POSITIONS:
+            return np.unique(found)
+        # Many (a big cluster of near-duplicates): marks over all originals beat sorting them.
+        marks = np.zeros(len(self), bool)
+        marks[found] = True
+        return np.flatnonzero(marks).astype(np.int32)
 
     def add(self, doc_id: str, content_sha256: str, signature: np.ndarray) -> None:
         self._add(self._keys(signature[None, :], [content_sha256])[0], doc_id, content_sha256, signature)
