@@ -279,16 +279,18 @@ def write_report(dataset: Path | str, out: Path | str | None = None, generated: 
 
     (out / DOCUMENT_PAGES).mkdir(parents=True, exist_ok=True)
     on_disk = _pages_on_disk(out)
-    current = listing.select(["doc_id", "page", "row_version"])
-    shown = _pages_shown(out, stamp)
-    keys = pc.binary_join_element_wise(current["page"], current["row_version"], "\n")
-    fresh = pc.and_(pc.is_in(keys, value_set=shown), pc.is_in(current["page"], value_set=on_disk))
-    stale = current.filter(pc.invert(fresh))
-    if stale.num_rows:
-        _write_pages(dataset, out, None if stale.num_rows == current.num_rows else stale["doc_id"].combine_chunks())
-    for page in pc.filter(on_disk, pc.invert(pc.is_in(on_disk, value_set=current["page"]))).to_pylist():
+    keys = pc.binary_join_element_wise(listing["page"], listing["row_version"], "\n")
+    listing = listing.drop_columns(["row_version"])  # only the keys need it
+    fresh = pc.and_(pc.is_in(keys, value_set=_pages_shown(out, stamp)), pc.is_in(listing["page"], value_set=on_disk))
+    stale = listing.num_rows - (pc.sum(fresh).as_py() or 0)
+    if stale:
+        # Only the stale ids are copied, and none when every page is (a first report).
+        _write_pages(dataset, out, None if stale == listing.num_rows
+                     else listing["doc_id"].filter(pc.invert(fresh)).combine_chunks())
+    for page in pc.filter(on_disk, pc.invert(pc.is_in(on_disk, value_set=listing["page"]))).to_pylist():
         (out / page).unlink(missing_ok=True)
     _write_pages_shown(out, keys, stamp)
+    del keys  # the list pages read the listing alone
 
     pages = max(1, -(-listing.num_rows // LIST_PAGE_SIZE))
     order = list_order(listing)
