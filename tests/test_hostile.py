@@ -412,13 +412,19 @@ def intercept(monkeypatch, module, name: str, fail_from: int | None = None, erro
     return calls
 
 
-# Where a run writes: every Parquet file (staged batches, the version's files, ledger, index),
-# every rename (staged files, the commit's link swap, the site-template cache) and the commit link.
-SEAMS = [(pq, "write_table"), (os, "replace"), (os, "symlink")]
+# Where a run writes: every Parquet file (staged batches, the version's files, ledger, index: all
+# go through a ParquetWriter, pq.write_table too), every rename (staged files, the commit's link
+# swap, the site-template cache) and the commit link.
+SEAMS = [(pq.ParquetWriter, "write_table"), (os, "replace"), (os, "symlink")]
+
+
+def written_path(call: tuple) -> Path:
+    """The file an intercepted call wrote: a ParquetWriter's, else the call's last path argument."""
+    return Path(call[0].where if isinstance(call[0], pq.ParquetWriter) else call[-1])
 
 
 @pytest.mark.parametrize("module, name, error", [(module, name, errno.ENOSPC) for module, name in SEAMS]
-                         + [(pq, "write_table", errno.EACCES)],
+                         + [(pq.ParquetWriter, "write_table", errno.EACCES)],
                          ids=[f"{name}-ENOSPC" for _, name in SEAMS] + ["write_table-EACCES"])
 def test_a_disk_fault_at_any_write_fails_the_run_and_leaves_the_dataset_as_it_was(second_run, monkeypatch,
                                                                                    module, name, error):
@@ -442,7 +448,7 @@ def test_a_disk_fault_at_any_write_fails_the_run_and_leaves_the_dataset_as_it_wa
             else:
                 # Only the site-template cache and the report are written after the commit; losing
                 # them is logged.
-                written = Path(writes[fail_at - 1][-1])
+                written = written_path(writes[fail_at - 1])
                 assert written.name == "site-templates.json" or (out / "report") in written.parents
                 assert dataset_content(out) == after
                 continue

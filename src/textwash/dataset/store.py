@@ -263,10 +263,13 @@ class Version:
         Fixed-size binary columns (signatures) neither repeat nor sort: no dictionary, no
         statistics, which would hold a whole column chunk in memory."""
         plain = [field.name for field in data.schema if not pa.types.is_fixed_size_binary(field.type)]
-        with pq.ParquetWriter(self.folder / name, data.schema, compression="zstd", use_dictionary=plain,
-                              write_statistics=plain) as writer:
-            for batch in data.to_batches() if isinstance(data, pa.Table) else data:
-                writer.write_batch(batch, row_group_size=STATE_ROW_GROUP)
+        options = dict(compression="zstd", use_dictionary=plain, write_statistics=plain)
+        if isinstance(data, pa.Table):
+            pq.write_table(data, self.folder / name, row_group_size=STATE_ROW_GROUP, **options)
+        else:
+            with pq.ParquetWriter(self.folder / name, data.schema, **options) as writer:
+                for batch in data:
+                    writer.write_batch(batch, row_group_size=STATE_ROW_GROUP)
         _fsync_file(self.folder / name)
 
     def write_json(self, name: str, value) -> None:
