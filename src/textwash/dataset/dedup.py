@@ -371,11 +371,15 @@ class DedupIndex:
         if pc.all(keep).as_py() is not False:
             return self
         kept = keep.to_numpy()
-        starts = np.cumsum([0, *(len(block) for block in self._signatures.blocks())])
+
+        def kept_signatures() -> Iterator[np.ndarray]:
+            start = 0
+            for block in self._signatures.blocks():
+                yield block[kept[start:start + len(block)]]
+                start += len(block)
+
         return DedupIndex(self.threshold, ids.filter(keep).combine_chunks(),
-                          self._contents.array().filter(keep).combine_chunks(),
-                          (block[kept[start:start + len(block)]] for start, block in zip(starts, self._signatures.blocks())),
-                          self._spill_dir)
+                          self._contents.array().filter(keep).combine_chunks(), kept_signatures(), self._spill_dir)
 
     def to_batches(self) -> Iterator[pa.RecordBatch]:
         """The index as record batches of INDEX_SCHEMA, a block of signatures each (see `to_table`)."""
