@@ -244,11 +244,11 @@ class DedupIndex:
     """The originals seen so far: their doc_ids, content hashes and MinHash signatures.
 
     Lookups go through one sorted array of 64-bit keys, a key for each LSH band of each signature
-    and one for each content hash, beside the position of the original it belongs to: 0.2 KB per
-    original, where a dict of byte strings per band took 6 KB. The keys of originals added since
-    the last merge wait in a small dict. The ids and content hashes stay in Arrow arrays
-    (`_Strings`, 0.1 KB) and the 0.5 KB signatures in a temporary file (`_Signatures`), so a commit
-    over a big index holds about 0.3 KB per original.
+    and one for each content hash, beside the position of the original it belongs to: 0.4 KB per
+    original at the default threshold (32 bands), where a dict of byte strings per band took 6 KB.
+    The keys of originals added since the last merge wait in a small dict. The ids and content
+    hashes stay in Arrow arrays (`_Strings`, 0.1 KB) and the 0.5 KB signatures in a temporary file
+    (`_Signatures`), so a commit over a big index holds about 0.5 KB per original, not 1 KB.
     """
 
     def __init__(self, threshold: float = DEFAULT_THRESHOLD, doc_ids: Sequence[str] | pa.Array = (),
