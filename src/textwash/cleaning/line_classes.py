@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 from enum import Enum
 
-from textwash.model.page import Line, Page, ends_as_sentence
+from textwash.model.page import Line, Page
 
 # py3langid codes → jusText stoplist names. A language without a stoplist is judged by size and
 # punctuation alone: no line ever loses for not being in a listed language.
@@ -72,7 +72,7 @@ def capitalised_share(line: Line) -> float:
 
 def reads_as_sentence(line: Line) -> bool:
     """Ends like a sentence, or is a long line in sentence case whose final stop was lost."""
-    if ends_as_sentence(line.text):
+    if line.ends_sentence:
         return True
     return line.size >= UNPUNCTUATED_SENTENCE_WORDS and capitalised_share(line) < SENTENCE_CASE_CAPITALS
 
@@ -80,7 +80,7 @@ def reads_as_sentence(line: Line) -> bool:
 def own_class(line: Line, stopwords: frozenset[str] | None) -> LineClass:
     """The class a line earns alone, before its context is considered. Each feature is worked
     out only when the verdict needs it: most lines of a page are short, and size decides them."""
-    size, sentence = line.size, ends_as_sentence(line.text)
+    size, sentence = line.size, line.ends_sentence
     if size < SHORT_WORDS:
         # A short full sentence leans to prose: it needs prose on one side only, not on both.
         return LineClass.NEAR if sentence and size >= SHORT_SENTENCE_WORDS else LineClass.SHORT
@@ -136,4 +136,4 @@ def classify(page: Page, language: str | None) -> dict[int, LineClass]:
 
 def is_menu_item(line: Line) -> bool:
     """A line that could be one entry of a menu: short, and not a sentence."""
-    return line.size < SHORT_WORDS and not ends_as_sentence(line.text)
+    return line.size < SHORT_WORDS and not line.ends_sentence

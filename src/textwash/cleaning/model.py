@@ -132,7 +132,7 @@ def page_segments(page: Page, language: str | None, classes: dict[int, LineClass
         digit_runs = _DIGITS.findall(text)
         numbers.append(sum([token[0].isdigit() for token in tokens]) if digit_runs else 0)
         cls = classes.get(line.number)
-        sentence = ends_as_sentence(text)
+        sentence = line.ends_sentence
         runs = _word_runs(line.lowered)
         repeated = sum(map(seen_runs.__contains__, runs)) / len(runs) if runs else 0.0
         seen_runs.update(runs)
@@ -417,7 +417,7 @@ def reads_as_prose(line: Line) -> bool:
     >>> reads_as_prose(Line(1, "Home News Politics Business Markets Technology Science Health Sport Culture"))
     False
     """
-    return line.size >= PROSE_WORDS and (ends_as_sentence(line.text) or _INNER_SENTENCE_END.search(line.text) is not None)
+    return line.size >= PROSE_WORDS and (line.ends_sentence or _INNER_SENTENCE_END.search(line.text) is not None)
 
 
 def page_confidence(kept_probability: float, kept_words: float, kept_prose_words: float, cut_prose_words: float) -> float:

@@ -13,7 +13,7 @@ from py3langid import langid
 
 from textwash.atomic import atomic_path
 from textwash.config import cache_root
-from textwash.model.page import WORD, Line, ends_as_sentence
+from textwash.model.page import WORD, Line
 
 log = logging.getLogger(__name__)
 
@@ -63,7 +63,7 @@ def page_language(lines: Iterable[Line]) -> str | None:
     that detecting on the cleaned text gives, at one detection per page instead of two."""
     kept = [line for line in lines if line.kept]
     return detect_language(_sample(line.text for line in kept if line.words >= PROSE_LINE_WORDS
-                                   and ends_as_sentence(line.text)) or _sample(line.text for line in kept))
+                                   and line.ends_sentence) or _sample(line.text for line in kept))
 
 
 def _sample(texts: Iterable[str]) -> str:

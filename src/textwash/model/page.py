@@ -60,6 +60,8 @@ class Line:
     _tokens: list[str] = field(default_factory=list, init=False, repr=False, compare=False)
     _lowered: list[str] | None = field(default=None, init=False, repr=False, compare=False)
     _size: float | None = field(default=None, init=False, repr=False, compare=False)
+    _sentence_of: str | None = field(default=None, init=False, repr=False, compare=False)
+    _sentence: bool = field(default=False, init=False, repr=False, compare=False)
 
     @property
     def kept(self) -> bool:
@@ -79,6 +81,13 @@ class Line:
         if self._lowered is None:
             self._lowered = [token.lower() for token in tokens]
         return self._lowered
+
+    @property
+    def ends_sentence(self) -> bool:
+        """Whether the line ends like a sentence (`ends_as_sentence`), worked out once per text."""
+        if self._sentence_of is not self.text:
+            self._sentence, self._sentence_of = ends_as_sentence(self.text), self.text
+        return self._sentence
 
     @property
     def words(self) -> int:
