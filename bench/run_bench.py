@@ -63,12 +63,13 @@ _FLOW_SECONDS = re.compile(r" in ([0-9.]+) s\b")
 # ---------------------------------------------------------------- measuring processes
 
 def _children(pid: int) -> list[int]:
+    """The child processes of `pid`; none once it has exited (its /proc folder may go while read)."""
     found = []
-    for task in Path(f"/proc/{pid}/task").glob("*/children"):
-        try:
+    try:
+        for task in Path(f"/proc/{pid}/task").glob("*/children"):
             found += [int(c) for c in task.read_text().split()]
-        except OSError:
-            pass
+    except OSError:
+        pass
     return found
 
 
