@@ -50,7 +50,7 @@ bench: setup
 	$(BIN)/python bench/run_bench.py --big-files $(BIG) $(if $(PAGES),--pages $(PAGES))
 
 # Big files alone (bench/RESULTS-big.md): one JSONL dump and one WARC of each size in MB, peak
-# memory and time, and 1 against 2 workers on the first size.
+# memory and time, and 1 against 2 workers on the first and the largest JSONL size.
 BIG ?= 50,500
 bench-big: setup
 	$(BIN)/python bench/run_bench.py --big-files $(BIG) $(if $(PAGES),--pages $(PAGES))
