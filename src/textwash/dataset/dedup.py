@@ -163,8 +163,9 @@ class _Strings:
 class _Signatures:
     """The originals' signatures in blocks of BLOCK_ROWS: the block being filled in memory, the
     full ones in a temporary file (in `spill_dir`, else the system's), read back a row at a time
-    for a candidate's check and a block at a time to save the index. Memory stays at one block
-    however many originals there are: on a big dataset the signatures were most of the index.
+    for a candidate's check (through a cache, `rows`) and a block at a time to save the index.
+    Memory stays at one block and the cache however many originals there are: on a big dataset
+    of distinct pages the signatures were most of the index.
 
     >>> signatures = np.arange(5000 * NUM_PERM, dtype=np.uint32).reshape(5000, NUM_PERM)
     >>> stored = _Signatures()
