@@ -84,7 +84,12 @@ class Line:
 
     @property
     def ends_sentence(self) -> bool:
-        """Whether the line ends like a sentence (`ends_as_sentence`), worked out once per text."""
+        """Whether the line ends like a sentence (`ends_as_sentence`), worked out once per text.
+
+        >>> line = Line(1, "Read more")
+        >>> line.ends_sentence, setattr(line, "text", "It rained."), line.ends_sentence
+        (False, None, True)
+        """
         if self._sentence_of is not self.text:
             self._sentence, self._sentence_of = ends_as_sentence(self.text), self.text
         return self._sentence
