@@ -15,7 +15,6 @@ from pathlib import Path
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("DO_NOT_TRACK", "1")
 
-import pyarrow as pa  # noqa: E402
 from prefect import flow, get_run_logger, task  # noqa: E402
 from prefect.cache_policies import NO_CACHE  # noqa: E402
 from prefect.artifacts import (  # noqa: E402
@@ -33,11 +32,6 @@ from textwash.run.driver import RunHooks, run_dataset  # noqa: E402
 from textwash.run.plan import RunPlan  # noqa: E402
 from textwash.run.stage import StagedBatch, stage_batch  # noqa: E402
 from textwash.inputs.items import Range  # noqa: E402
-
-# Arrow's default allocator (mimalloc) keeps what Parquet reads and writes freed: the in-process run
-# of a 50 MB WARC dump peaked at 391 MB with it, 333 MB with the system's, its commit at +101 MB
-# against +41. Every process that runs the flow or its batches imports this module first.
-pa.set_memory_pool(pa.system_memory_pool())
 
 # Seconds before the first retry of a batch after an I/O error; doubled for each next one.
 RETRY_BACKOFF_SECONDS = 2
