@@ -29,8 +29,9 @@ from textwash.stats import run_stats
 log = logging.getLogger(__name__)
 
 # Runs the batches of a planned part and yields, per finished batch, its StagedBatch (number,
-# documents, rejects; its site-template counts are staged beside its records), in any order. Arguments: the part, its batches (whole
-# files and ranges of big ones), the dataset, the local raw folder, the settings.
+# documents, rejects; its site-template counts are staged beside its records), in any order.
+# Arguments: the part, its batches (whole files and ranges of big ones), the dataset, the local raw
+# folder, the settings.
 BatchRunner = Callable[[RunPlan, list[list[str | Range]], Dataset, Path, Settings], Iterable[StagedBatch]]
 
 

@@ -47,7 +47,7 @@ class StagedBatch(NamedTuple):
     """What staging a batch gives back: its number and its counts of documents and rejects. The
     site-template counts it learned are staged beside its records (`staged_templates`): a task's
     result stays in the Prefect flow run's memory until the run ends, and a batch's counts (up to
-    0.3 MB a site) made the flow grow by that much a batch."""
+    0.3 MB a site) made the flow grow with every batch."""
     batch_no: int
     documents: int
     rejects: int
@@ -57,9 +57,13 @@ def _batch_name(batch_no: int) -> str:
     return f"batch-{batch_no:05d}"
 
 
+def _templates_path(staging: Path, batch_no: int) -> Path:
+    return staging / TEMPLATES / f"{_batch_name(batch_no)}.json"
+
+
 def staged_templates(dataset: Dataset, run_id: str, batch_no: int) -> TemplateState:
     """The site-template counts that batch `batch_no` of run `run_id` learned."""
-    return load_state(dataset.staging(run_id) / TEMPLATES / f"{_batch_name(batch_no)}.json")
+    return load_state(_templates_path(dataset.staging(run_id), batch_no))
 
 
 def stage_batch(dataset: Dataset, run_id: str, raw: Path, processed_at: dt.datetime, batch_no: int,
@@ -99,5 +103,5 @@ def stage_batch(dataset: Dataset, run_id: str, raw: Path, processed_at: dt.datet
                 writers[SIGNATURES].write_table(signature_table(part.documents))
             templates = part.templates
     # (A kind without rows is a file of its schema alone.)
-    save_state(templates, staging / TEMPLATES / f"{_batch_name(batch_no)}.json")
+    save_state(templates, _templates_path(staging, batch_no))
     return StagedBatch(batch_no, counts["documents"], counts["rejects"])
