@@ -84,6 +84,19 @@ def test_a_comment_thread_after_a_short_article_is_not_the_article():
     assert page.confidence is not None and page.confidence >= 0.5
 
 
+def test_a_comment_count_beside_the_headline_does_not_end_the_story_below_it():
+    """Teaser blurbs above the story are prose the model may keep; the comment count between them
+    and the story ("12 Comments", a link to the thread) must not close an article that has not
+    begun (a portal's article page: the story was cut whole)."""
+    teasers = [
+        "Harbour authority approves the new ferry terminal after a decade of delays and objections.",
+        "Local bakery wins the national bread prize for the third year running, judges said on Friday.",
+        "Storm closes the mountain pass for the weekend as snow piles up on the higher roads tonight.",
+    ]
+    story = ["Council expands bus network", "12 Comments", *PROSE]
+    assert kept("\n\n".join([*HEADER, *teasers, *story, *FOOTER]))[-len(PROSE):] == PROSE
+
+
 def test_a_one_paragraph_article_is_kept_not_read_as_its_standfirst():
     paragraph = PROSE[0] + " " + PROSE[1]
     page, _ = clean_text("\n\n".join([*HEADER, "Council expands bus network", paragraph, *FOOTER]), RULES)

@@ -475,9 +475,13 @@ def apply_model(page: Page, segments: Segments, probabilities: np.ndarray, switc
         if (solid := np.flatnonzero(kept & ~item)).size:
             kept[solid[-1] + 1:] = False  # the links that close it go, as a kept stretch's do
     prose = np.array([reads_as_prose(line) for line in lines])
-    begun = np.cumsum(kept & prose) >= MIN_ARTICLE_LINES
+    kept_prose = np.where(kept & prose, size, 0)
+    begun = np.cumsum(kept_prose > 0) >= MIN_ARTICLE_LINES
+    # A heading that ends the article needs the article before it: where the model keeps more
+    # prose after it than before, it stands above the story (a comment count by the headline).
+    closes = kept_prose.cumsum() >= kept_prose.sum() - kept_prose.cumsum()
     judged = candidate.copy()  # what the model may have got wrong: all but a comment thread
-    if (closing := np.flatnonzero(segments.ends_article & begun)).size:
+    if (closing := np.flatnonzero(segments.ends_article & begun & closes)).size:
         kept[closing[0]:] = judged[closing[0]:] = False  # nothing after its heading is the article
     indices = np.flatnonzero(kept)
     first, last = (indices[0], indices[-1]) if len(indices) else (len(lines), -1)
