@@ -1,8 +1,9 @@
 """Commit a run: turn its staged batches into the dataset's next version.
 
 Flags duplicates, replaces the records of changed inputs, writes partitioned files of bounded
-size, and commits them with the new ledger and duplicate index as one dataset version
-(dataset/store.py). Runs while the caller holds the dataset's lock (`Dataset.locked`).
+size (batch by batch, while later batches still run), and commits them with the new ledger and
+duplicate index as one dataset version (dataset/store.py). Runs while the caller holds the
+dataset's lock (`Dataset.locked`).
 """
 from __future__ import annotations
 
@@ -22,83 +23,109 @@ from textwash.dataset.store import DEDUP_FILE, INPUTS_FILE, KINDS, LEDGER_FILE, 
 from textwash.model.record import build_reject
 from textwash.inputs.items import Range, input_file
 from textwash.run.plan import RunPlan
-from textwash.run.stage import SIGNATURES
+from textwash.run.stage import SIGNATURES, staged_batch_numbers, staged_file
 
 
 def commit_run(dataset: Dataset, plan: RunPlan, options: RunOptions) -> dict:
-    """Turn the staged batches into the dataset's next version and commit it. Nothing is written
-    when the run processed nothing.
+    """Turn the batches staged for `plan` into the dataset's next version and commit it (see
+    PartCommit); nothing is written when the run processed nothing."""
+    commit = PartCommit(dataset, plan, options)
+    for batch_no in staged_batch_numbers(dataset.staging(plan.run_id), KINDS):
+        commit.add(batch_no)
+    return commit.finish()
 
-    Streams: one staged batch at a time is read, flagged and appended to the version's files, so
-    memory stays flat however many documents the run holds. Documents are flagged in the order of
-    their raw files (sorted paths), a container's items by source within their file.
+
+class PartCommit:
+    """The commit of one part of a run, built while its batches still run: each staged batch is
+    flagged and appended to the next version's files as soon as it and every batch before it have
+    landed (`add`, in batch order), so a run's workers need not wait for a commit that starts when
+    the last batch ends. `finish` writes the ledger and duplicate index and commits the version.
+
+    Streams: one staged batch at a time is read, flagged and appended, so memory stays flat
+    however many documents the run holds. Documents are flagged in the order of their raw files
+    (sorted paths, which is batch order), a container's items by source within their file.
 
     The committed records of the files `plan.replacing` are replaced; a big file's ranges that an
     earlier part or run committed stay, and the ledger gains an entry per range this part holds.
+    Until `finish`, nothing is visible: a run that stops before it leaves only the version's
+    folder, which the next attempt clears.
     """
-    summary = {"run_id": plan.run_id, "inputs": plan.inputs, "processed": len(plan.todo),
-               "unchanged": plan.inputs - len(plan.todo), "documents": 0, "rejects": 0,
-               "duplicates": 0, "replaced": 0, "reflagged": 0, "files_written": 0, "committed": False}
-    if not plan.todo:
-        return summary
-    staging = dataset.staging(plan.run_id)
-    batches = sorted({path.name for kind in KINDS for path in (staging / kind).glob("batch-*.parquet")})
-    _check_staged(staging, batches, plan)
 
-    version = dataset.next_version()
-    replacing = set(plan.replacing)
-    replaced_doc_ids = _doc_ids_of(dataset, replacing) if replacing else set()
-    orphans: list[pa.Table] = []  # duplicates of replaced originals: flagged again below
-    for kind in KINDS:
-        replaced, reflag = _carry_over(dataset, version, kind, replacing, replaced_doc_ids)
-        summary["replaced"] += replaced
-        orphans += reflag
+    def __init__(self, dataset: Dataset, plan: RunPlan, options: RunOptions) -> None:
+        self.dataset, self.plan, self.options = dataset, plan, options
+        self.summary = {"run_id": plan.run_id, "inputs": plan.inputs, "processed": len(plan.todo),
+                        "unchanged": plan.inputs - len(plan.todo), "documents": 0, "rejects": 0,
+                        "duplicates": 0, "replaced": 0, "reflagged": 0, "files_written": 0, "committed": False}
+        self.staging = dataset.staging(plan.run_id)
+        self._staged_inputs: set[str] = set()
+        self._entries: dict[str, LedgerEntry] = {}
+        self.version: Version | None = None
 
-    index = _load_index(dataset, options.near_duplicate_threshold, staging).without(replaced_doc_ids)
-    writers = {kind: PartitionedWriter(version, kind, plan.run_id, options) for kind in KINDS}
-    if orphans:  # seen before this run's documents, so they come first
-        reflagged = _flag(pa.concat_tables(orphans), index, {})
-        writers["documents"].write(reflagged)
-        summary["reflagged"] = reflagged.num_rows
-    entries: dict[str, LedgerEntry] = {}
-    for name in batches:
-        documents = _staged(staging / "documents" / name, "documents", plan)
-        signature_file = staging / SIGNATURES / name
-        documents = _flag(documents, index,
+    def _begin(self) -> None:
+        """Start the next version: carry the committed files over, load the duplicate index. Done
+        when the first batch lands, so a run stopped before that leaves no version folder."""
+        dataset, plan, options = self.dataset, self.plan, self.options
+        self.version = dataset.next_version()
+        self._replacing = set(plan.replacing)
+        replaced_doc_ids = _doc_ids_of(dataset, self._replacing) if self._replacing else set()
+        orphans: list[pa.Table] = []  # duplicates of replaced originals: flagged again below
+        for kind in KINDS:
+            replaced, reflag = _carry_over(dataset, self.version, kind, self._replacing, replaced_doc_ids)
+            self.summary["replaced"] += replaced
+            orphans += reflag
+        self.index = _load_index(dataset, options.near_duplicate_threshold, self.staging).without(replaced_doc_ids)
+        self.writers = {kind: PartitionedWriter(self.version, kind, plan.run_id, options) for kind in KINDS}
+        if orphans:  # seen before this run's documents, so they come first
+            reflagged = _flag(pa.concat_tables(orphans), self.index, {})
+            self.writers["documents"].write(reflagged)
+            self.summary["reflagged"] = reflagged.num_rows
+
+    def add(self, batch_no: int) -> None:
+        """Flag staged batch `batch_no` and append its records (every batch before it added first)."""
+        if self.version is None:
+            self._begin()
+        plan, name, summary = self.plan, staged_file(batch_no), self.summary
+        documents = _staged(self.staging / "documents" / name, "documents", plan)
+        signature_file = self.staging / SIGNATURES / name
+        documents = _flag(documents, self.index,
                           signatures_by_doc_id(pq.read_table(signature_file)) if signature_file.exists() else {})
         duplicate = pc.is_valid(documents["duplicate_of"])
         summary["duplicates"] += pc.sum(duplicate).as_py() or 0
-        rejects = _staged(staging / "rejects" / name, "rejects", plan)
-        if options.drop_duplicates:
+        rejects = _staged(self.staging / "rejects" / name, "rejects", plan)
+        for table in (documents, rejects):
+            self._staged_inputs.update(input_file(source, plan.hashes) for source in table["source"].to_pylist())
+        if self.options.drop_duplicates:
             rejects = _in_run_order(pa.concat_tables([rejects, _duplicate_rejects(documents.filter(duplicate))]), plan)
             documents = documents.filter(pc.invert(duplicate))
-        writers["documents"].write(documents)
-        writers["rejects"].write(rejects)
+        self.writers["documents"].write(documents)
+        self.writers["rejects"].write(rejects)
         summary["documents"] += documents.num_rows
         summary["rejects"] += rejects.num_rows
-        _ledger_entries(entries, documents, rejects, plan)
-    for kind, writer in writers.items():
-        # One empty file when a kind has none, so that tools globbing the folder find the schema.
-        summary["files_written"] += writer.close(
-            empty_partition=None if version.has_files(kind) else date_partition(plan.processed_at))
+        _ledger_entries(self._entries, documents, rejects, plan)
 
-    ledger = updated_ledger(load_ledger_table(dataset.committed_file(LEDGER_FILE)), _range_entries(entries, plan),
-                            continued=frozenset(plan.ranged - replacing))
-    version.write_state(LEDGER_FILE, collapse_ranges(ledger, plan.sizes))
-    version.write_state(DEDUP_FILE, pa.RecordBatchReader.from_batches(INDEX_SCHEMA, index.to_batches()))
-    version.write_json(INPUTS_FILE, plan.input_counts())
-    version.commit()
-    summary["committed"] = True
-    return summary
-
-
-def _check_staged(staging: Path, batches: list[str], plan: RunPlan) -> None:
-    staged = {input_file(source, plan.hashes) for kind in KINDS for name in batches
-              if (staging / kind / name).exists()
-              for source in pq.read_table(staging / kind / name, columns=["source"])["source"].to_pylist()}
-    missing = set(plan.todo) - plan.ranged - staged  # a range may hold no document
-    if missing:
-        raise RuntimeError(f"{len(missing)} planned inputs have no staged record, e.g. {sorted(missing)[0]}")
+    def finish(self) -> dict:
+        """Check that every planned input has a staged record, then commit the version; returns
+        the part's summary."""
+        plan, dataset, summary = self.plan, self.dataset, self.summary
+        if not plan.todo:
+            return summary
+        if self.version is None:
+            self._begin()
+        missing = set(plan.todo) - plan.ranged - self._staged_inputs  # a range may hold no document
+        if missing:
+            raise RuntimeError(f"{len(missing)} planned inputs have no staged record, e.g. {sorted(missing)[0]}")
+        for kind, writer in self.writers.items():
+            # One empty file when a kind has none, so that tools globbing the folder find the schema.
+            summary["files_written"] += writer.close(
+                empty_partition=None if self.version.has_files(kind) else date_partition(plan.processed_at))
+        ledger = updated_ledger(load_ledger_table(dataset.committed_file(LEDGER_FILE)),
+                                _range_entries(self._entries, plan), continued=frozenset(plan.ranged - self._replacing))
+        self.version.write_state(LEDGER_FILE, collapse_ranges(ledger, plan.sizes))
+        self.version.write_state(DEDUP_FILE, pa.RecordBatchReader.from_batches(INDEX_SCHEMA, self.index.to_batches()))
+        self.version.write_json(INPUTS_FILE, plan.input_counts())
+        self.version.commit()
+        summary["committed"] = True
+        return summary
 
 
 def _staged(path: Path, kind: str, plan: RunPlan) -> pa.Table:

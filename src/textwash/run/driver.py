@@ -1,4 +1,5 @@
-"""The one driver of a run: plan → stage batches → commit, part after part, then the report.
+"""The one driver of a run: plan → stage batches → commit, part after part, then the report. A
+part's commit takes each batch as soon as it and every batch before it have landed.
 
 The Prefect flow, the CLI and the tests all run `run_dataset`; they differ only in how the
 batches of a part are run (`BatchRunner`: in this process, or as Prefect tasks on processes or a
@@ -20,7 +21,7 @@ from textwash.dataset.store import Dataset
 from textwash.dataset.templates import save_templates
 from textwash.inputs.selection import Selection
 from textwash.report import write_report
-from textwash.run.commit import commit_run
+from textwash.run.commit import PartCommit
 from textwash.run.plan import RunPlan, plan_run
 from textwash.run.stage import StagedBatch, stage_batch, staged_templates
 from textwash.inputs.items import Range
@@ -90,10 +91,18 @@ def run_dataset(raw: str | Path, out: str | Path, settings: Settings = Settings(
             learned = TemplateState()
             planned = [(sum(p.documents for p in batch), sum(p.size for p in batch))
                        for batch in part.batch_pieces(options.batch_size)]
+            commit = PartCommit(dataset, part, options)
+            landed: set[int] = set()  # finished batches waiting for an earlier one
+            next_batch = 0
             for staged in run_batches(part, part.batches(options.batch_size), dataset, raw_dir, settings):
                 learned.merge(staged_templates(dataset, part.run_id, staged.batch_no))
                 hooks.batch_done(staged.documents, staged.rejects, *planned[staged.batch_no])
-            part_summary = commit_run(dataset, part, options)
+                landed.add(staged.batch_no)
+                while next_batch in landed:
+                    landed.remove(next_batch)
+                    commit.add(next_batch)
+                    next_batch += 1
+            part_summary = commit.finish()
             if part_summary["committed"]:
                 save_templates(dataset, learned)
                 committed_runs.add(part.run_id)

@@ -4,6 +4,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import socket
+from collections.abc import Iterable
 from contextlib import ExitStack
 from pathlib import Path
 from typing import NamedTuple
@@ -57,6 +58,24 @@ def _batch_name(batch_no: int) -> str:
     return f"batch-{batch_no:05d}"
 
 
+def staged_file(batch_no: int) -> str:
+    """The name of batch `batch_no`'s staged Parquet file in each kind's staging folder."""
+    return f"{_batch_name(batch_no)}.parquet"
+
+
+def staged_batch_numbers(staging: Path, kinds: Iterable[str]) -> list[int]:
+    """The numbers of the batches staged in `staging`'s folders of `kinds`, in order.
+
+    >>> import tempfile; folder = Path(tempfile.mkdtemp())
+    >>> for kind, batch_no in (("documents", 3), ("rejects", 0), ("documents", 0)):
+    ...     (folder / kind).mkdir(exist_ok=True); (folder / kind / staged_file(batch_no)).touch()
+    >>> staged_batch_numbers(folder, ("documents", "rejects"))
+    [0, 3]
+    """
+    return sorted({int(path.name.removeprefix("batch-").removesuffix(".parquet"))
+                   for kind in kinds for path in (staging / kind).glob("batch-*.parquet")})
+
+
 def _templates_path(staging: Path, batch_no: int) -> Path:
     return staging / TEMPLATES / f"{_batch_name(batch_no)}.json"
 
@@ -85,7 +104,7 @@ def stage_batch(dataset: Dataset, run_id: str, raw: Path, processed_at: dt.datet
     """
     check_visible(raw, dataset.out)
     staging = dataset.staging(run_id)
-    name = f"{_batch_name(batch_no)}.parquet"
+    name = staged_file(batch_no)
     schemas = {kind: KINDS[kind].with_metadata(file_metadata(kind)) for kind in ("documents", "rejects")}
     schemas[SIGNATURES] = INDEX_SCHEMA
     counts = {"documents": 0, "rejects": 0}
