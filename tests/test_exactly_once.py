@@ -89,7 +89,7 @@ def _stage_of_death(out: Path, version_before: str) -> str:
     if current != version_before:
         return "after the commit"
     if any(v.name > Path(current).name for v in (out / VERSIONS).iterdir()):
-        return "building the next version"  # as batches land, while later ones are staged
+        return "building the next version"  # or staging later batches, when batches commit as they land
     if (out / STAGING).exists():
         return "staging batches"
     return "starting or planning"
@@ -130,9 +130,11 @@ def test_sigkill_at_random_moments_then_rerun_keeps_every_input_exactly_once(tmp
     out = tmp_path / "out"
     rng = random.Random(5)
 
-    def start() -> multiprocessing.Process:
-        # The target and arguments come from textwash alone: the child imports nothing more.
-        process = context.Process(target=run_dataset, args=(raw, out, Settings(), OPTIONS))
+    def start(round_no: int = 0) -> multiprocessing.Process:
+        # The target and arguments come from textwash alone: the child imports nothing more. Odd
+        # rounds commit each batch as it lands, as a run with workers does.
+        process = context.Process(target=run_dataset, args=(raw, out, Settings(), OPTIONS),
+                                  kwargs={"commit_as_batches_land": bool(round_no % 2)})
         process.start()
         return process
 
@@ -146,9 +148,9 @@ def test_sigkill_at_random_moments_then_rerun_keeps_every_input_exactly_once(tmp
         round_no += 1
         _change(raw, rng, sample_paths, round_no)
         version_before = os.readlink(out / CURRENT)
-        process = start()
-        # Every other kill within the run's first third: the version is built from the first
-        # batch that lands on, so staging alone is a short window at the start.
+        process = start(round_no)
+        # A run that commits batches as they land builds its version from the first batch on, so
+        # there staging alone is a short window at the start: its kills fall in the first third.
         time.sleep(rng.uniform(0, run_seconds / (3 if round_no % 2 else 1)))
         with contextlib.suppress(ProcessLookupError):  # it may end between the check and the kill
             if process.is_alive():

@@ -1,5 +1,5 @@
 """The one driver of a run: plan → stage batches → commit, part after part, then the report. A
-part's commit takes each batch as soon as it and every batch before it have landed.
+part's commit can take each batch as soon as it and every batch before it have landed.
 
 The Prefect flow, the CLI and the tests all run `run_dataset`; they differ only in how the
 batches of a part are run (`BatchRunner`: in this process, or as Prefect tasks on processes or a
@@ -60,12 +60,15 @@ class RunHooks:
 
 def run_dataset(raw: str | Path, out: str | Path, settings: Settings = Settings(), options: RunOptions = RunOptions(),
                 selection: Selection | None = None, run_batches: BatchRunner = run_in_process,
-                hooks: RunHooks = RunHooks(), report: bool = True) -> dict:
+                hooks: RunHooks = RunHooks(), report: bool = True, commit_as_batches_land: bool = False) -> dict:
     """Clean the new and changed inputs under `raw` into the dataset at `out` (folders, or URLs
     such as s3://bucket/prefix: see dataset/remote.py); returns the run's summary.
 
     A part of `options.commit_every` inputs is committed as its own version before the next part
-    starts, so an interrupted run keeps what it committed. With `report`, the HTML report is
+    starts, so an interrupted run keeps what it committed. With `commit_as_batches_land` (for
+    runners whose batches run in other processes, which leave this one idle), the part's commit
+    takes each batch as soon as it and those before it have landed; otherwise it takes them all
+    after the last, so that its buffers never add to a batch's working set in this process. With `report`, the HTML report is
     written beside the dataset (a failure there is logged: the data is committed all the same).
 
     Both locations are made absolute here, before any batch is sent: a worker process or a Dask
@@ -92,16 +95,18 @@ def run_dataset(raw: str | Path, out: str | Path, settings: Settings = Settings(
             planned = [(sum(p.documents for p in batch), sum(p.size for p in batch))
                        for batch in part.batch_pieces(options.batch_size)]
             commit = PartCommit(dataset, part, options)
-            landed: set[int] = set()  # finished batches waiting for an earlier one
+            landed: set[int] = set()  # finished batches the commit has not taken yet
             next_batch = 0
             for staged in run_batches(part, part.batches(options.batch_size), dataset, raw_dir, settings):
                 learned.merge(staged_templates(dataset, part.run_id, staged.batch_no))
                 hooks.batch_done(staged.documents, staged.rejects, *planned[staged.batch_no])
                 landed.add(staged.batch_no)
-                while next_batch in landed:
+                while commit_as_batches_land and next_batch in landed:
                     landed.remove(next_batch)
                     commit.add(next_batch)
                     next_batch += 1
+            for batch_no in sorted(landed):
+                commit.add(batch_no)
             part_summary = commit.finish()
             if part_summary["committed"]:
                 save_templates(dataset, learned)
