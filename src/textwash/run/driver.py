@@ -68,8 +68,9 @@ def run_dataset(raw: str | Path, out: str | Path, settings: Settings = Settings(
     starts, so an interrupted run keeps what it committed. With `commit_as_batches_land` (for
     runners whose batches run in other processes, which leave this one idle), the part's commit
     takes each batch as soon as it and those before it have landed; otherwise it takes them all
-    after the last, so that its buffers never add to a batch's working set in this process. With `report`, the HTML report is
-    written beside the dataset (a failure there is logged: the data is committed all the same).
+    after the last, so that its buffers never add to a batch's working set in this process. With
+    `report`, the HTML report is written beside the dataset (a failure there is logged: the data is
+    committed all the same).
 
     Both locations are made absolute here, before any batch is sent: a worker process or a Dask
     worker on another machine runs in a working folder of its own.
