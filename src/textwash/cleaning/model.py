@@ -479,7 +479,8 @@ def apply_model(page: Page, segments: Segments, probabilities: np.ndarray, switc
     begun = np.cumsum(kept_prose > 0) >= MIN_ARTICLE_LINES
     # A heading that ends the article needs the article before it: where the model keeps more
     # prose after it than before, it stands above the story (a comment count by the headline).
-    closes = kept_prose.cumsum() >= kept_prose.sum() - kept_prose.cumsum()
+    prose_so_far = kept_prose.cumsum()
+    closes = prose_so_far >= kept_prose.sum() - prose_so_far
     judged = candidate.copy()  # what the model may have got wrong: all but a comment thread
     if (closing := np.flatnonzero(segments.ends_article & begun & closes)).size:
         kept[closing[0]:] = judged[closing[0]:] = False  # nothing after its heading is the article
