@@ -22,6 +22,7 @@ from textwash.dataset.templates import save_templates
 from textwash.inputs.selection import Selection
 from textwash.report import write_report
 from textwash.run.commit import PartCommit
+from textwash.run.memory import return_freed_memory
 from textwash.run.plan import RunPlan, plan_run
 from textwash.run.stage import StagedBatch, stage_batch, staged_templates
 from textwash.inputs.items import Range
@@ -75,6 +76,7 @@ def run_dataset(raw: str | Path, out: str | Path, settings: Settings = Settings(
     Both locations are made absolute here, before any batch is sent: a worker process or a Dask
     worker on another machine runs in a working folder of its own.
     """
+    return_freed_memory()
     raw, out = remote.absolute_location(raw), remote.absolute_location(out)
     started = time.perf_counter()
     with remote.open_locations(raw, out) as (raw_dir, dataset):

@@ -19,6 +19,7 @@ from textwash.dataset.store import KINDS, Dataset
 from textwash.dataset.templates import load_templates
 from textwash.document import process_slices
 from textwash.inputs.items import Range
+from textwash.run.memory import return_freed_memory
 from textwash.model.schema import file_metadata, to_table
 
 SIGNATURES = "minhash"  # staged MinHash signatures of a run's documents, by batch
@@ -102,6 +103,7 @@ def stage_batch(dataset: Dataset, run_id: str, raw: Path, processed_at: dt.datet
     A worker that cannot see the raw root or the output folder (a share not mounted on its machine)
     fails the batch with `LocationUnreachable`, rather than turning every input into a reject.
     """
+    return_freed_memory()
     check_visible(raw, dataset.out)
     staging = dataset.staging(run_id)
     name = staged_file(batch_no)

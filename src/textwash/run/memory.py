@@ -1,0 +1,45 @@
+"""Keep a long run's memory at what it holds: buffers a batch or a commit frees go back to the
+system instead of staying with the allocators.
+
+Two allocators kept freed memory. glibc's malloc raises its mmap threshold to the largest block
+freed (up to 32 MB), so after the first big buffer is freed, later ones come from its heap and
+stay there when freed; Arrow's default pool (mimalloc) keeps freed segments. Committing the 205
+staged batches of a 1 GB WARC in one process, RSS climbed from 211 to 282 MB while it held 12 MB
+of Python objects and no Arrow buffers at all; with a fixed threshold and Arrow's system pool it
+climbed from 142 to 160 MB, and the commit and report's peak fell from 326 to 225 MB (for 20% more
+CPU in the commit, 0.2% of that run). A run grows by the number of batches, not the documents.
+
+Settings the user made in the environment (`MALLOC_MMAP_THRESHOLD_`, `ARROW_DEFAULT_MEMORY_POOL`)
+are left as they are.
+"""
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import functools
+import os
+
+# Blocks of at least this size get their own mapping, returned to the system when freed. 128 KB
+# (glibc's starting value) kept the commit's memory a little lower, for more page faults.
+MMAP_THRESHOLD_BYTES = 1 << 20
+_M_MMAP_THRESHOLD = -3  # mallopt's parameter number, from glibc's malloc.h
+
+
+@functools.cache
+def return_freed_memory() -> None:
+    """Set, once per process, the allocators to give freed buffers back (see the module's text).
+
+    >>> return_freed_memory(); import pyarrow as pa
+    >>> pa.default_memory_pool().backend_name in ("system", os.environ.get("ARROW_DEFAULT_MEMORY_POOL"))
+    True
+    """
+    if "MALLOC_MMAP_THRESHOLD_" not in os.environ:
+        try:
+            libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+            libc.mallopt(_M_MMAP_THRESHOLD, MMAP_THRESHOLD_BYTES)
+        except (OSError, AttributeError):  # not glibc: its allocator keeps its own ways
+            pass
+    if "ARROW_DEFAULT_MEMORY_POOL" not in os.environ:
+        import pyarrow as pa
+
+        pa.set_memory_pool(pa.system_memory_pool())
