@@ -106,9 +106,11 @@ def ingest(raw: str = "raw", out: str = "processed", settings: Settings = Settin
         create_link_artifact(link=index.as_uri(), link_text="Run report (HTML)", key="textwash-report",
                              description=f"Overview and every document's cuts: open {index}")
 
-    # One worker runs its batches in this process; more leave it idle while they run.
+    # One worker runs its batches in this process; more leave it idle while they run. The report
+    # runs after the last batch, so it takes as many processes as the batches had.
     summary = run_dataset(raw, out, settings, options, selection, run_batches=_batches_as_tasks(workers),
-                          hooks=RunHooks(planned, batch_done, report_written), commit_as_batches_land=workers > 1)
+                          hooks=RunHooks(planned, batch_done, report_written), commit_as_batches_land=workers > 1,
+                          report_processes=min(workers, os.cpu_count() or 1))
     _publish_counts(summary)
     logger.info("run %s done: %d processed, %d documents (%d duplicates), %d rejects in %.1f s", summary["run_id"],
                 summary["processed"], summary["documents"], summary["duplicates"], summary["rejects"],

@@ -118,3 +118,6 @@ def test_two_worker_processes_give_the_same_records(flow_output, sample_paths, t
     assert result.exit_code == 0, result.output
     query = "select source, text, title, authors from read_parquet('{}/documents/**/*.parquet') order by source"
     assert duckdb.sql(query.format(tmp_path)).fetchall() == duckdb.sql(query.format(out)).fetchall()
+    # The report's pages were written by two processes too (a failed report only logs).
+    ids = duckdb.sql(f"select doc_id from read_parquet('{tmp_path}/documents/**/*.parquet')").fetchall()
+    assert sorted(p.stem for p in (tmp_path / "report" / "documents").glob("*.html")) == sorted(i for (i,) in ids)

@@ -168,7 +168,8 @@ def test_text_is_escaped(tmp_path):
     assert "<i>t</i>" not in index.read_text(encoding="utf-8")
 
 
-def write_parquet_rows(rows: list[dict], path: Path, extra: dict[str, pa.DataType] | None = None) -> None:
+def write_parquet_rows(rows: list[dict], path: Path, extra: dict[str, pa.DataType] | None = None,
+                       **write_options) -> None:
     """Rows in the document schema, plus `extra` columns, as one Parquet file."""
     schema = DOCUMENT_SCHEMA
     for name, kind in (extra or {}).items():
@@ -176,7 +177,7 @@ def write_parquet_rows(rows: list[dict], path: Path, extra: dict[str, pa.DataTyp
             schema = schema.append(pa.field(name, kind))
     full = [{f.name: row.get(f.name, _default(f)) for f in schema} for row in rows]
     path.parent.mkdir(parents=True, exist_ok=True)
-    pq.write_table(pa.Table.from_pylist(full, schema=schema), path)
+    pq.write_table(pa.Table.from_pylist(full, schema=schema), path, **write_options)
 
 
 def _default(f: pa.Field):
@@ -267,6 +268,35 @@ def test_a_later_run_renders_only_new_and_changed_documents(tmp_path, rendered):
     rendered.clear()
     write_report(tmp_path / "ds")
     assert rendered == []
+
+
+def test_two_processes_write_the_pages_one_writes(tmp_path, monkeypatch):
+    """Pages are written in pieces of whole row groups, each piece with the ids due in it; two
+    processes write the same pages as one, all of them first, then only the changed ones."""
+    monkeypatch.setattr(report, "ROWS_PER_PIECE", 4)
+    documents = tmp_path / "ds" / "documents" / "p.parquet"
+    ids = [f"d{number:02d}" for number in range(20)]
+    write_parquet_rows(rows_of(*ids), documents, row_group_size=2)
+    reports = [write_report(tmp_path / "ds", tmp_path / f"by-{n}", generated=NOW, processes=n).parent for n in (1, 2)]
+
+    def pages(folder: Path) -> dict[str, str]:
+        return {page.name: page.read_text(encoding="utf-8") for page in (folder / "documents").iterdir()}
+    assert len(pages(reports[0])) == 20 and pages(reports[0]) == pages(reports[1])
+
+    changed = {"d05", "d15"}
+    write_parquet_rows([row for i in ids for row in rows_of(i, version=int(i in changed))], documents,
+                       row_group_size=2)
+    dataset = figures.open_rows(tmp_path / "ds" / "documents")
+    # Five pieces of two row groups; d05 is in the second, d15 in the fourth.
+    pieces = list(report._page_pieces(dataset, tmp_path / "ds", pa.array(sorted(changed))))
+    assert [piece.doc_ids.to_pylist() for piece in pieces] == [["d05"], ["d15"]]
+    assert [[group.id for group in piece.fragment.row_groups] for piece in pieces] == [[2, 3], [6, 7]]
+    untouched = [(folder / page_of("d00")).stat().st_mtime_ns for folder in reports]
+    for n, folder in zip((1, 2), reports):
+        write_report(tmp_path / "ds", folder, generated=NOW, processes=n)
+    assert pages(reports[0]) == pages(reports[1])
+    assert all("2026-01-03" in pages(folder)[page_of(i).split("/")[-1]] for folder in reports for i in changed)
+    assert [(folder / page_of("d00")).stat().st_mtime_ns for folder in reports] == untouched
 
 
 def test_a_new_duplicate_flag_renders_the_page_again_with_its_link(tmp_path, rendered):

@@ -24,17 +24,21 @@ import functools
 import hashlib
 import html
 import json
+import multiprocessing
 import os
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
+from typing import NamedTuple
 
 import jinja2
 import markupsafe
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
 from textwash import __version__
@@ -43,8 +47,8 @@ from textwash.model import schema
 from textwash.model.schema import LOW_CONFIDENCE, confidence_label, is_low_confidence
 from textwash.report.colours import reason_ink, tint
 from textwash.report.figures import (
-    COLUMN_ROWS_PER_READ, DOCUMENT_PAGES, LIST_COLUMNS, NO_REASON, Overview, list_order, low_confidence_documents,
-    open_rows, page_of, row_batches, share, summarize, words,
+    COLUMN_ROWS_PER_READ, DOCUMENT_PAGES, LIST_COLUMNS, NO_REASON, DatasetError, Overview, list_order,
+    low_confidence_documents, open_rows, page_of, row_batches, share, summarize, words,
 )
 from textwash.dataset.store import write_table_atomic
 
@@ -54,6 +58,7 @@ STAMP_KEY = b"textwash.report_stamp"
 LIST_PAGE_SIZE = 1000  # documents per page of the list (index.html holds the first)
 REJECTS_SHOWN = 1000  # rejects listed one by one on the overview; all are counted by reason
 ROWS_PER_READ = 100  # rows with their text at a time while rendering pages (a row with its cuts: ~0.1 MB)
+ROWS_PER_PIECE = 2000  # rows (whole row groups) a process takes at a time while rendering pages
 METADATA_ORDER = (
     "source", "title", "description", "authors", "publisher", "dateline", "published", "section",
     "language", "url", "duplicate_of", "word_count", "clean_confidence", "encoding", "repaired", "source_format",
@@ -262,9 +267,11 @@ def render_document(row: dict) -> str:
 
 # --- writing ----------------------------------------------------------------------------------
 
-def write_report(dataset: Path | str, out: Path | str | None = None, generated: dt.datetime | None = None) -> Path:
+def write_report(dataset: Path | str, out: Path | str | None = None, generated: dt.datetime | None = None,
+                 processes: int = 1) -> Path:
     """Write the report of the dataset at `dataset` into `out` (default: DATASET/report); returns
-    the path of its index.html. The ingest flow calls this after each commit.
+    the path of its index.html, its document pages written by `processes` processes. The ingest
+    flow calls this after each commit.
 
     Document pages are written only for documents that are new or changed since the report in
     `out` was written (all of them when its format changed), and pages of documents no longer in
@@ -286,7 +293,7 @@ def write_report(dataset: Path | str, out: Path | str | None = None, generated: 
     if stale:
         # Only the stale ids are copied, and none when every page is (a first report).
         _write_pages(dataset, out, None if stale == listing.num_rows
-                     else listing["doc_id"].filter(pc.invert(fresh)).combine_chunks())
+                     else listing["doc_id"].filter(pc.invert(fresh)).combine_chunks(), processes)
     for page in pc.filter(on_disk, pc.invert(pc.is_in(on_disk, value_set=listing["page"]))).to_pylist():
         (out / page).unlink(missing_ok=True)
     _write_pages_shown(out, keys, stamp)
@@ -305,21 +312,70 @@ def write_report(dataset: Path | str, out: Path | str | None = None, generated: 
     return index
 
 
-def _write_pages(dataset: Path, out: Path, doc_ids: pa.Array | None) -> None:
-    """The pages of the documents `doc_ids` (all when None), a few rows at a time. Only the files
-    that hold one of them are read whole: new documents are in new files."""
+class PagePiece(NamedTuple):
+    """A share of the page-writing work: some row groups of a file, and the ids among their rows
+    whose pages are due (None: every row's)."""
+    fragment: ds.ParquetFileFragment
+    doc_ids: pa.Array | None
+
+
+def _write_pages(dataset: Path, out: Path, doc_ids: pa.Array | None, processes: int) -> None:
+    """The pages of the documents `doc_ids` (all when None), by `processes` processes. The work
+    goes in pieces of a few row groups; only pieces that hold one of the ids are read whole (new
+    documents are in new files), and each carries only its own ids."""
     folder = dataset / "documents"
     documents = open_rows(folder)
-    where = None if doc_ids is None else pc.field("doc_id").isin(doc_ids)
-    for fragment in documents.get_fragments() if documents is not None else ():
-        if where is not None:
-            ids = pa.concat_arrays([pa.array([], pa.string()), *(batch.column(0) for batch in row_batches(
-                fragment, folder, COLUMN_ROWS_PER_READ, schema=documents.schema, columns=["doc_id"]))])
-            if not pc.any(pc.is_in(ids, value_set=doc_ids)).as_py():
+    if documents is None:
+        return
+    pieces = _page_pieces(documents, folder, doc_ids)
+    write = functools.partial(_write_piece_pages, schema=documents.schema, folder=folder, out=out)
+    if processes == 1:
+        for piece in pieces:
+            write(piece)
+        return
+    # spawn: the flow's process runs threads (Prefect's), which fork would copy mid-work.
+    with ProcessPoolExecutor(processes, mp_context=multiprocessing.get_context("spawn")) as pool:
+        for _ in pool.map(write, pieces):
+            pass
+
+
+def _page_pieces(documents: ds.Dataset, folder: Path, doc_ids: pa.Array | None) -> Iterator[PagePiece]:
+    """`documents` as pieces of consecutive row groups of about ROWS_PER_PIECE rows, each with the
+    ids of `doc_ids` it holds (None: all of its rows); pieces holding none are left out."""
+    for fragment in documents.get_fragments():
+        groups = _row_groups(fragment, folder)
+        start = 0
+        while start < len(groups):
+            end, rows = start, 0
+            while end < len(groups) and (rows == 0 or rows + groups[end].num_rows <= ROWS_PER_PIECE):
+                rows += groups[end].num_rows
+                end += 1
+            piece = fragment.subset(row_group_ids=[group.id for group in groups[start:end]])
+            start = end
+            if doc_ids is None:
+                yield PagePiece(piece, None)
                 continue
-        for batch in row_batches(fragment, folder, ROWS_PER_READ, schema=documents.schema, filter=where):
-            for row in batch.to_pylist():
-                _write_text(out / page_of(row.get("doc_id")), render_document(row))
+            ids = pa.concat_arrays([pa.array([], pa.string()), *(batch.column(0) for batch in row_batches(
+                piece, folder, COLUMN_ROWS_PER_READ, schema=documents.schema, columns=["doc_id"]))])
+            wanted = ids.filter(pc.is_in(ids, value_set=doc_ids))
+            if len(wanted):
+                yield PagePiece(piece, wanted)
+
+
+def _row_groups(fragment: ds.ParquetFileFragment, folder: Path) -> list:
+    try:
+        fragment.ensure_complete_metadata()
+        return fragment.row_groups
+    except (pa.ArrowException, OSError) as exc:
+        raise DatasetError(f"cannot read {folder}: {exc}") from exc
+
+
+def _write_piece_pages(piece: PagePiece, schema: pa.Schema, folder: Path, out: Path) -> None:
+    """Write the pages of a piece's documents (those of its ids), a few rows at a time."""
+    where = None if piece.doc_ids is None else pc.field("doc_id").isin(piece.doc_ids)
+    for batch in row_batches(piece.fragment, folder, ROWS_PER_READ, schema=schema, filter=where):
+        for row in batch.to_pylist():
+            _write_text(out / page_of(row.get("doc_id")), render_document(row))
 
 
 def _pages_on_disk(out: Path) -> pa.Array:

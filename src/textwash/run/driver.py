@@ -61,7 +61,8 @@ class RunHooks:
 
 def run_dataset(raw: str | Path, out: str | Path, settings: Settings = Settings(), options: RunOptions = RunOptions(),
                 selection: Selection | None = None, run_batches: BatchRunner = run_in_process,
-                hooks: RunHooks = RunHooks(), report: bool = True, commit_as_batches_land: bool = False) -> dict:
+                hooks: RunHooks = RunHooks(), report: bool = True, commit_as_batches_land: bool = False,
+                report_processes: int = 1) -> dict:
     """Clean the new and changed inputs under `raw` into the dataset at `out` (folders, or URLs
     such as s3://bucket/prefix: see dataset/remote.py); returns the run's summary.
 
@@ -70,8 +71,8 @@ def run_dataset(raw: str | Path, out: str | Path, settings: Settings = Settings(
     runners whose batches run in other processes, which leave this one idle), the part's commit
     takes each batch as soon as it and those before it have landed; otherwise it takes them all
     after the last, so that its buffers never add to a batch's working set in this process. With
-    `report`, the HTML report is written beside the dataset (a failure there is logged: the data is
-    committed all the same).
+    `report`, the HTML report is written beside the dataset, its document pages by `report_processes`
+    processes (a failure there is logged: the data is committed all the same).
 
     Both locations are made absolute here, before any batch is sent: a worker process or a Dask
     worker on another machine runs in a working folder of its own.
@@ -122,7 +123,7 @@ def run_dataset(raw: str | Path, out: str | Path, settings: Settings = Settings(
                     remote.publish(dataset, out)
         if summary["committed"] and report:
             try:
-                hooks.report_written(write_report(dataset.out).resolve())
+                hooks.report_written(write_report(dataset.out, processes=report_processes).resolve())
             except Exception:
                 log.exception("run report not written; the run's data is committed all the same")
         summary["figures"] = run_stats(dataset, committed_runs, raw_dir,
