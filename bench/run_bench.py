@@ -32,6 +32,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import functools
+import hashlib
 import json
 import os
 import platform
@@ -365,7 +366,9 @@ def _short_path(arg: str) -> str:
 
 def build_big_file(path: Path, seeds: list, megabytes: int, kind: str) -> int:
     """A JSONL dump or a WARC of HTML pages of about `megabytes` MB grown from `seeds` (text);
-    returns its documents. Reused when already built at that size."""
+    returns its documents. Reused when already built at that size from the same seeds: the sizes
+    compared must hold the same kind of pages (a 1 GB WARC grown from 100 pages has documents half
+    as long again as a 50 MB one grown from 5, and a larger working set per batch)."""
     import io
     import random
 
@@ -373,8 +376,9 @@ def build_big_file(path: Path, seeds: list, megabytes: int, kind: str) -> int:
     from warcio.warcwriter import WARCWriter
 
     marker = path.with_name(f".{path.name}.docs")
-    if path.exists() and marker.exists():
-        return int(marker.read_text())
+    seeds_digest = hashlib.sha256("\0".join(seed.text for seed in seeds).encode()).hexdigest()[:16]
+    if path.exists() and marker.exists() and marker.read_text().split()[1:] == [seeds_digest]:
+        return int(marker.read_text().split()[0])
     rng = random.Random(megabytes)
     vocabulary = sorted({w for seed in seeds for w in corpus._WORD.findall(seed.text)})
     target, written, docs = megabytes * MB, 0, 0
@@ -394,7 +398,7 @@ def build_big_file(path: Path, seeds: list, megabytes: int, kind: str) -> int:
                                                               http_headers=headers))
             written = out.tell()
             docs += 1
-    marker.write_text(str(docs))
+    marker.write_text(f"{docs} {seeds_digest}")
     return docs
 
 

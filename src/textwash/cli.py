@@ -174,7 +174,10 @@ def _run_flow(raw: str, out: str, workers: int, dask_address: str | None, settin
     """Run the ingest flow with a progress bar, and print what it did."""
     _require_raw(raw)
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+    from textwash.run.memory import return_freed_memory
     from textwash.run.stage import LocationUnreachable
+
+    return_freed_memory()  # before Prefect starts its threads, which the one-arena limit must precede
     from textwash_flows import ingest as ingest_module  # Prefect loads only for the commands that run it
 
     with Progress(
