@@ -12,11 +12,14 @@ the commit and the report that follows it peaked at 225 MB instead of 326 MB. Th
 
 glibc also gives each thread that allocates an arena of its own, up to 8 per core. One worker runs
 its batches in Prefect's worker threads and commits and reports in the flow's thread, which cannot
-reuse what the batches freed in their arenas. With one arena for the process, a 50 MB WARC's run
-peaked at 546 MB instead of 599 MB and a 1 GB one's at 688 MB instead of 763 MB (its commit and
-report added 42 MB to the batches' peak instead of about 118 MB). The threads take turns under
-Python's GIL anyway, so they seldom wait for the one arena. The limit must be set before threads
-start: the CLI does it first thing (cli.py).
+reuse what the batches freed in their arenas. With one arena for the process, through the CLI, a
+50 MB WARC's run peaked at 542 and 561 MB against 571 and 599 MB without (runs vary by some 30 MB),
+and a 1 GB WARC's (grown from 100 pages) at 688 MB against 763 MB: its commit and report added 42 MB to the batches' peak
+instead of about 118 MB. The threads take turns under Python's GIL anyway, so they seldom wait for
+the one arena (CPU time was within the runs' noise). The limit binds threads started after it is
+set: the CLI sets it before Prefect starts any (cli.py). A flow run started otherwise gets it when
+`run_dataset` starts: its batch threads then make no arenas of their own but share those that
+Prefect's threads already made.
 
 Settings the user made in the environment (`MALLOC_MMAP_THRESHOLD_`, `MALLOC_ARENA_MAX`,
 `ARROW_DEFAULT_MEMORY_POOL`) are left as they are.
