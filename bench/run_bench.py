@@ -377,8 +377,9 @@ def build_big_file(path: Path, seeds: list, megabytes: int, kind: str) -> int:
 
     marker = path.with_name(f".{path.name}.docs")
     seeds_digest = hashlib.sha256("\0".join(seed.text for seed in seeds).encode()).hexdigest()[:16]
-    if path.exists() and marker.exists() and marker.read_text().split()[1:] == [seeds_digest]:
-        return int(marker.read_text().split()[0])
+    built = marker.read_text().split() if path.exists() and marker.exists() else []
+    if built[1:] == [seeds_digest]:
+        return int(built[0])
     rng = random.Random(megabytes)
     vocabulary = sorted({w for seed in seeds for w in corpus._WORD.findall(seed.text)})
     target, written, docs = megabytes * MB, 0, 0

@@ -12,14 +12,15 @@ the commit and the report that follows it peaked at 225 MB instead of 326 MB. Th
 
 glibc also gives each thread that allocates an arena of its own, up to 8 per core. One worker runs
 its batches in Prefect's worker threads and commits and reports in the flow's thread, which cannot
-reuse what the batches freed in their arenas. With one arena for the process, through the CLI, a
-50 MB WARC's run peaked at 542 and 561 MB against 571 and 599 MB without (runs vary by some 30 MB),
-and a 1 GB WARC's (grown from 100 pages) at 688 MB against 763 MB: its commit and report added 42 MB to the batches' peak
-instead of about 118 MB. The price is CPU: on a 50 MB JSONL dump through the CLI, 87.1 and 87.7 CPU s
-with one arena against 82.3 and 86.4 without (about 4%; in process, with no Prefect threads, none). The limit binds threads started after it is
-set: the CLI sets it before Prefect starts any (cli.py). A flow run started otherwise gets it when
-`run_dataset` starts: its batch threads then make no arenas of their own but share those that
-Prefect's threads already made.
+reuse what the batches freed in their arenas. With one arena for the process, through the CLI, a 50
+MB WARC's run peaked at 542 and 561 MB against 571 and 599 MB without (runs vary by some 30 MB),
+and a 1 GB WARC's (grown from 100 pages) at 688 MB against 763 MB: its commit and report added 42
+MB to the batches' peak instead of about 118 MB. The price is CPU: on a 50 MB JSONL dump through
+the CLI, 87.1 and 87.7 CPU s with one arena against 82.3 and 86.4 without (about 4%; in process,
+with no Prefect threads, none). The limit binds threads started after it is set: the CLI sets it
+before Prefect starts any (cli.py). A flow run started otherwise gets it when `run_dataset` starts:
+its batch threads then make no arenas of their own but share those that Prefect's threads already
+made.
 
 Settings the user made in the environment (`MALLOC_MMAP_THRESHOLD_`, `MALLOC_ARENA_MAX`,
 `ARROW_DEFAULT_MEMORY_POOL`) are left as they are.
