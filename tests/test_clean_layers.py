@@ -81,6 +81,17 @@ def test_lines_in_a_language_without_a_stoplist_are_judged_by_size_and_punctuati
     assert classify(page, "ja")[page.kept()[1].number] is LineClass.GOOD
 
 
+def test_words_keep_their_vowel_signs_so_a_hindi_paragraph_reads_as_prose():
+    # Devanagari vowel signs are combining marks, not \w: split at them, the words matched none of
+    # the Hindi stopwords and this paragraph was judged BAD (stopword share 0.19 of 36 "words").
+    hindi = ("नगर परिषद ने मंगलवार को शहर के उत्तरी इलाकों में बस सेवा बढ़ाने का फैसला किया, "
+             "और कहा कि नई बसें अगले साल से चलेंगी।")
+    line = Line(1, hindi)
+    assert line.words == 25 and "मंगलवार" in line.tokens and line.ends_sentence
+    page = page_of("होम", hindi, hindi.replace("अगले", "इस"))
+    assert classify(page, "hi")[page.kept()[1].number] is LineClass.GOOD
+
+
 def test_end_rules_wait_for_prose_counted_by_line_class():
     # A copyright line among the header's links must not end the article before it starts.
     text = "\n\n".join(["Home", "© 2019 Example Media Group", "Markets", *PROSE, "Copyright 2019 Example Media"])

@@ -100,7 +100,8 @@ def test_cjk_sentences_split():
 def test_other_scripts_sentence_ends():
     arabic = "أعلن المجلس البلدي يوم الثلاثاء عن خطة جديدة لتوسيع شبكة الحافلات في المدينة؟ "
     hindi = "नगर परिषद ने मंगलवार को शहर के उत्तरी इलाकों में बस सेवा बढ़ाने का फैसला किया। "
-    for sentence in (arabic, hindi):
+    burmese = "မြို့တော်ကောင်စီက မြောက်ပိုင်းရပ်ကွက်တွေမှာ ဘတ်စ်ကားလိုင်း အသစ်တွေ ဖွင့်မယ်လို့ ကြေညာခဲ့ပါတယ်။ "
+    for sentence in (arabic, hindi, burmese):
         assert split_line(sentence * 30) == [sentence] * 30
 
 

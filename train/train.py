@@ -386,9 +386,12 @@ def cut_kinds(examples: list[Example], pages: list[Page]) -> str:
     return markdown_table(("reason", "segments", "words", "segments the truth holds", "share of words in the truth"), rows)
 
 
-def low_confidence(examples: list[Example], texts: list[str], pages: list[Page]) -> str:
-    rows = [(e.set, e.id[:24], e.style, page.confidence, page_f1(text, e.truth))
-            for e, text, page in zip(examples, texts, pages) if page.confidence is not None and page.confidence < 0.5]
+def flagged_or_lost(examples: list[Example], texts: list[str], pages: list[Page]) -> str:
+    """The dumps below 0.5 confidence and those whose article was lost (page F1 under 0.2), flagged
+    or not, least confident first."""
+    with_f1 = [(e, page, page_f1(text, e.truth)) for e, text, page in zip(examples, texts, pages)]
+    rows = [(e.set, e.id[:24], e.style, page.confidence, f1) for e, page, f1 in with_f1
+            if page.confidence < 0.5 or f1 < 0.2]
     return markdown_table(("set", "page", "dump style", "confidence", "page F1"), sorted(rows, key=lambda r: r[3]))
 
 
@@ -515,7 +518,7 @@ Measure: the article-extraction benchmark's 4-word-run precision, recall and F1 
 
 {confidence_check(examples, texts, pages)}
 
-{low_confidence(examples, texts, pages)}
+{flagged_or_lost(examples, texts, pages)}
 """
     args.report.write_text(report, encoding="utf-8")
     print(f"report → {args.report} in {time.perf_counter() - started:.0f} s")

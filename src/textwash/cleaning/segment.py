@@ -6,8 +6,9 @@ long line holds several blocks: inscriptis puts inline blocks side by side, and 
 (`get_text(" ")`) holds the menus, the article, the comments and the footer together. Such a line
 is cut at the two seams that need no word lists, in any language:
 
-- sentence ends (`.`, `!`, `?`, `…`, `؟`, `।` and the ideographic `。！？`, closed by quotes or
-  brackets) before the next sentence's start, in lines long enough to hold more than a paragraph;
+- sentence ends (`.`, `!`, `?`, `…`, the other scripts' SENTENCE_MARKS and the ideographic `。！？`,
+  closed by quotes or brackets) before the next sentence's start, in lines long enough to hold
+  more than a paragraph;
 - the edges of menu runs: several capitalised words in a row ("Home News Sport Share Tweet"), where
   the prose before or after them has no punctuation to cut at.
 
@@ -26,7 +27,7 @@ from __future__ import annotations
 
 import re
 
-from textwash.model.page import CLOSERS, UNSPACED, WORD
+from textwash.model.page import CLOSERS, SENTENCE_MARKS, UNSPACED, WORD, char_class
 from textwash.cleaning.layer import Layer, PageState
 
 # A line shorter than this (in characters) is one segment: nothing else runs on it.
@@ -46,27 +47,15 @@ MIN_WORDS = 4
 MAX_PIECE = 100_000
 
 
-def _class_body(test) -> str:
-    """A regex character class body: the Basic Multilingual Plane's characters that pass `test`."""
-    ranges: list[list[int]] = []
-    for code in range(0x10000):
-        if test(chr(code)):
-            if ranges and ranges[-1][1] == code - 1:
-                ranges[-1][1] = code
-            else:
-                ranges.append([code, code])
-    return "".join(re.escape(chr(a)) + (f"-{re.escape(chr(b))}" if b > a else "") for a, b in ranges)
-
-
-_LOWER = _class_body(str.islower)
-_UPPER = _class_body(lambda char: char.isupper() or char.istitle())
+_LOWER = char_class(str.islower)
+_UPPER = char_class(lambda char: char.isupper() or char.istitle())
 _CLOSE = re.escape(CLOSERS + "」』）】〉》")
 # A sentence end and the white space after it, before anything but a lower-case letter ("e.g.
 # the"), and not after a lone letter ("J. K. Rowling", "U.S. Army"); the ideographic enders need no
 # space after them. A run of punctuation is matched from its first character only, and possessive
 # quantifiers never give back: a line of a million dots costs a step per character.
 _SENTENCE_BREAK = re.compile(
-    rf"(?<![.!?…؟।])(?<!(?<!\w)\w)[.!?…؟।]++[{_CLOSE}]*+\s++(?=[^\s{_LOWER}])"
+    rf"(?<![{SENTENCE_MARKS}])(?<!(?<!\w)\w)[{SENTENCE_MARKS}]++[{_CLOSE}]*+\s++(?=[^\s{_LOWER}])"
     rf"|(?<![。！？])[。！？]++[{_CLOSE}]*+\s*+(?=\S)")
 
 

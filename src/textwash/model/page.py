@@ -7,19 +7,44 @@ left, and every cut is reported, so nothing vanishes without a reason.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-WORD = re.compile(r"\w+")
+
+def char_class(test: Callable[[str], bool]) -> str:
+    """A regex character class body: the Basic Multilingual Plane's characters that pass `test`.
+
+    >>> char_class(lambda char: char in "abcx")
+    'a-cx'
+    """
+    ranges: list[list[int]] = []
+    for code in range(0x10000):
+        if test(chr(code)):
+            if ranges and ranges[-1][1] == code - 1:
+                ranges[-1][1] = code
+            else:
+                ranges.append([code, code])
+    return "".join(re.escape(chr(a)) + (f"-{re.escape(chr(b))}" if b > a else "") for a, b in ranges)
+
+
+# A word keeps its combining marks (Unicode category M): the vowel signs of Devanagari, Thai or
+# Burmese are not `\w`, and `\w+` alone reads "हिन्दी" as three words, so word counts, stoplists
+# and word runs would all see fragments.
+WORD_CHARS = rf"\w{char_class(lambda char: unicodedata.category(char)[0] == 'M')}"
+WORD = re.compile(f"[{WORD_CHARS}]+")
 # Scripts written without spaces between words: a character there carries about half a word.
 UNSPACED = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\u0e00-\u0e7f]")
 # Sentence punctuation, possibly closed by quotes or brackets, or a closing emoji or emoticon.
 CLOSERS = "\"'”’»)]"
+# Full stops, question and exclamation marks of scripts that need a space after them: Latin, Arabic
+# (؟, and Urdu's ۔), Devanagari and Bengali (the danda ।, ॥), Burmese (။), Ethiopic (።) and Khmer (។).
+SENTENCE_MARKS = ".!?…؟۔।॥။።។"
 # A list item's bullet opening a line (inscriptis writes "* Reply", "+ " a level down; trafilatura
 # "- "): kept in the text, but outside what rules and features read, so an item reads as the same
 # line without its bullet whatever wrote the dump.
 _BULLET = re.compile(r"[*•·◦▪‣+-]\s+(?=\S)")
-_SENTENCE_END = re.compile(rf"(?:[.!?…:;。！？][{re.escape(CLOSERS)}]*|[\U0001F300-\U0001FAFF\u2600-\u27BF]|[:;]-?[)D(])\s*$")
+_SENTENCE_END = re.compile(rf"(?:[{SENTENCE_MARKS}:;。！？][{re.escape(CLOSERS)}]*|[\U0001F300-\U0001FAFF\u2600-\u27BF]|[:;]-?[)D(])\s*$")
 
 
 def ends_as_sentence(text: str) -> bool:
@@ -29,6 +54,8 @@ def ends_as_sentence(text: str) -> bool:
 
     >>> ends_as_sentence('He said "no."'), ends_as_sentence("Read more"), ends_as_sentence("見た。")
     (True, False, True)
+    >>> ends_as_sentence("भारत की राजधानी नई दिल्ली है।")
+    True
     """
     start = len(text.rstrip().rstrip(CLOSERS)) - 3
     return _SENTENCE_END.search(text, max(start, 0)) is not None
