@@ -97,6 +97,16 @@ def test_cjk_sentences_split():
                           "今日は晴れです。明日は雨が降るでしょう。傘を、持って、行きましょう、ね。"]
 
 
+def test_a_space_between_unspaced_words_is_a_seam_in_a_one_line_dump():
+    """Chinese prose has no spaces inside its sentences: in a one-line dump, the spaces between
+    the page's header items and before the first paragraph are where its blocks meet."""
+    header = "首页 新闻 正文 2023-11-17 20:52 来源：新华社 "
+    paragraph = "市议会周二投票决定，把公交线路扩展到北部地区，这项计划已经讨论了三年多。"
+    pieces = split_line(header + paragraph * 30)
+    assert pieces[0] == header
+    assert pieces[1].startswith(paragraph)
+
+
 def test_other_scripts_sentence_ends():
     arabic = "أعلن المجلس البلدي يوم الثلاثاء عن خطة جديدة لتوسيع شبكة الحافلات في المدينة؟ "
     hindi = "नगर परिषद ने मंगलवार को शहर के उत्तरी इलाकों में बस सेवा बढ़ाने का फैसला किया। "

@@ -4,20 +4,24 @@ on a unit's boundary even where the dump put the whole page on one line.
 A line dump (a line per block) already has its seams at line breaks, and its lines stay whole. A
 long line holds several blocks: inscriptis puts inline blocks side by side, and a one-line dump
 (`get_text(" ")`) holds the menus, the article, the comments and the footer together. Such a line
-is cut at the two seams that need no word lists, in any language:
+is cut at the seams that need no word lists, in any language:
 
 - sentence ends (`.`, `!`, `?`, `…`, the other scripts' SENTENCE_MARKS and the ideographic `。！？`,
   closed by quotes or brackets) before the next sentence's start, in lines long enough to hold
   more than a paragraph;
+- in those lines too, white space between two characters of a script written without spaces
+  (Chinese, Japanese, Thai): its sentences hold none, so there one block of the page ends and the
+  next begins (held out, three seeds: the multilingual dev set's one-line dumps 0.820 → 0.856, the
+  other rows within the seeds' noise);
 - the edges of menu runs: several capitalised words in a row ("Home News Sport Share Tweet"), where
   the prose before or after them has no punctuation to cut at.
 
-Scripts without letter case have no menu runs to find; their sentence ends still cut them. No cut
-leaves a piece of fewer than MIN_WORDS words (WORD matches): a lone "Share" or "Thanks." joins the
-next piece, and so do the sentences of unspaced scripts until they hold MIN_WORDS matches between
-their commas. A Chinese sentence is often a single match: cut one by one, most of them were too
-short for an oracle that knows the article to recognise (the six such dev pages fell from 0.97 to
-0.31-0.79 F1).
+Scripts without letter case have no menu runs to find; their sentence ends and spaces still cut
+them. No cut leaves a piece of fewer than MIN_WORDS words (WORD matches): a lone "Share" or
+"Thanks." joins the next piece, and so do the sentences of unspaced scripts until they hold
+MIN_WORDS matches between their commas. A Chinese sentence is often a single match: cut one by one,
+most of them were too short for an oracle that knows the article to recognise (the six such dev
+pages fell from 0.97 to 0.31-0.79 F1).
 
 The thresholds were set on the whole-page dumps of two dev sets (html-text, inscriptis and
 one-line), scored by which segments an oracle that knows the article would keep: one-line dumps
@@ -58,6 +62,10 @@ _SENTENCE_BREAK = re.compile(
     rf"(?<![{SENTENCE_MARKS}])(?<!(?<!\w)\w)[{SENTENCE_MARKS}]++[{_CLOSE}]*+\s++(?=[^\s{_LOWER}])"
     rf"|(?<![。！？])[。！？]++[{_CLOSE}]*+\s*+(?=\S)")
 
+# White space between two characters of a script written without spaces (a seam: see above), as
+# between a header's date line and the first paragraph.
+_UNSPACED_SEAM = re.compile(rf"(?<={UNSPACED.pattern})\s++(?={UNSPACED.pattern})")
+
 
 def _menu_run(words: int) -> re.Pattern:
     """`words` or more words in a row that start with a capital, with only tokens that start with a
@@ -92,6 +100,7 @@ the old bridge for repairs.', 'Work starts in spring.'], '2 hours ago about time
             len(text) * UNSPACED_WEIGHT >= SENTENCE_CHARS
             and len(text) + (UNSPACED_WEIGHT - 1) * len(UNSPACED.findall(text)) >= SENTENCE_CHARS):
         cuts.update(match.end() for match in _SENTENCE_BREAK.finditer(text))
+        cuts.update(match.end() for match in _UNSPACED_SEAM.finditer(text))
     for match in _RUN.finditer(text):
         start, end = match.span()
         cuts.add(start)
