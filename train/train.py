@@ -386,17 +386,16 @@ def cut_kinds(examples: list[Example], pages: list[Page]) -> str:
     return markdown_table(("reason", "segments", "words", "segments the truth holds", "share of words in the truth"), rows)
 
 
-def flagged_or_lost(examples: list[Example], texts: list[str], pages: list[Page]) -> str:
+def flagged_or_lost(examples: list[Example], scores: list[float], pages: list[Page]) -> str:
     """The dumps below 0.5 confidence and those whose article was lost (page F1 under 0.2), flagged
     or not, least confident first."""
-    with_f1 = [(e, page, page_f1(text, e.truth)) for e, text, page in zip(examples, texts, pages)]
-    rows = [(e.set, e.id[:24], e.style, page.confidence, f1) for e, page, f1 in with_f1
+    rows = [(e.set, e.id[:24], e.style, page.confidence, f1) for e, f1, page in zip(examples, scores, pages)
             if page.confidence < 0.5 or f1 < 0.2]
     return markdown_table(("set", "page", "dump style", "confidence", "page F1"), sorted(rows, key=lambda r: r[3]))
 
 
-def confidence_check(examples: list[Example], texts: list[str], pages: list[Page]) -> str:
-    scores = np.array([page_f1(t, e.truth) for e, t in zip(examples, texts)])
+def confidence_check(scores: list[float], pages: list[Page]) -> str:
+    scores = np.array(scores)
     confidence = np.array([page.confidence for page in pages])
     low = confidence < 0.5
     lost = scores < 0.2
@@ -489,6 +488,7 @@ def main() -> None:
                  ("without the sequence step", *precision_recall_f1([(t, e.truth) for t, e in zip(no_sequence, examples)])),
                  *([] if args.quick else ablation(load_rows(), args.folds, cost))]
     skipped = "\nThe layers' ablation was skipped (--quick).\n" if args.quick else ""
+    scores = [page_f1(text, e.truth) for text, e in zip(texts, examples)]
     report = f"""# Segment model: held-out and in-sample figures
 
 Written by `make train` ({len({(e.set, e.id) for e in examples})} pages, {len({e.group for e in examples})} sites, {len(examples)} dumps and as many windows cut
@@ -516,9 +516,9 @@ Measure: the article-extraction benchmark's 4-word-run precision, recall and F1 
 
 ## Confidence (held-out)
 
-{confidence_check(examples, texts, pages)}
+{confidence_check(scores, pages)}
 
-{flagged_or_lost(examples, texts, pages)}
+{flagged_or_lost(examples, scores, pages)}
 """
     args.report.write_text(report, encoding="utf-8")
     print(f"report → {args.report} in {time.perf_counter() - started:.0f} s")

@@ -31,7 +31,7 @@ from textwash.cleaning.end_rules import PROSE_WORDS
 from textwash.cleaning.layer import Layer, PageState, guarded
 from textwash.cleaning.line_rules import matching_break
 from textwash.cleaning.line_classes import LineClass, is_menu_item, own_class, stoplist
-from textwash.model.page import CLOSERS, SENTENCE_MARKS, WORD_CHARS, Line, Page, ends_as_sentence
+from textwash.model.page import CLOSERS, IDEOGRAPHIC_MARKS, SENTENCE_MARKS, WORD_CHARS, Line, Page, ends_as_sentence
 from textwash.cleaning.ruleset import BreakRule
 from textwash.cleaning.trees import Booster, feature_names
 from textwash.model.schema import LOW_CONFIDENCE
@@ -45,7 +45,7 @@ _LINK = re.compile(r"https?://|www\.|\S@\S|(?:^|\s)[@#]\w|\.(?:com|org|net|html?
 _LINK_MARKS = ("://", "www.", "@", "#", ".com", ".org", ".net", ".htm", ".php")
 _DIGITS = re.compile(r"\d+")
 _SYMBOLS = re.compile(r"[^\w\s]+")
-_INNER_SENTENCE_END = re.compile(rf"[{WORD_CHARS}][{SENTENCE_MARKS}。！？][{re.escape(CLOSERS)}]*\s+\S")
+_INNER_SENTENCE_END = re.compile(rf"[{WORD_CHARS}][{SENTENCE_MARKS}{IDEOGRAPHIC_MARKS}][{re.escape(CLOSERS)}]*\s+\S")
 _COPYRIGHT = re.compile(r"©|\(c\)\s*\d{4}", re.IGNORECASE)
 # A note in brackets closing a paragraph: a reference ("[12]", "[source]"), a citation "(2003)".
 _CLOSING_NOTE = re.compile(r"\s*(?:\[[^\[\]]{0,40}\]|\([^()]{0,40}\))\s*$")

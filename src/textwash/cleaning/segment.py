@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import re
 
-from textwash.model.page import CLOSERS, SENTENCE_MARKS, UNSPACED, WORD, char_class
+from textwash.model.page import CLOSERS, IDEOGRAPHIC_MARKS, SENTENCE_MARKS, UNSPACED, WORD, char_class
 from textwash.cleaning.layer import Layer, PageState
 
 # A line shorter than this (in characters) is one segment: nothing else runs on it.
@@ -60,7 +60,7 @@ _CLOSE = re.escape(CLOSERS + "」』）】〉》")
 # quantifiers never give back: a line of a million dots costs a step per character.
 _SENTENCE_BREAK = re.compile(
     rf"(?<![{SENTENCE_MARKS}])(?<!(?<!\w)\w)[{SENTENCE_MARKS}]++[{_CLOSE}]*+\s++(?=[^\s{_LOWER}])"
-    rf"|(?<![。！？])[。！？]++[{_CLOSE}]*+\s*+(?=\S)")
+    rf"|(?<![{IDEOGRAPHIC_MARKS}])[{IDEOGRAPHIC_MARKS}]++[{_CLOSE}]*+\s*+(?=\S)")
 
 # White space between two characters of a script written without spaces (a seam: see above), as
 # between a header's date line and the first paragraph.

@@ -40,11 +40,13 @@ CLOSERS = "\"'”’»)]"
 # Full stops, question and exclamation marks of scripts that need a space after them: Latin, Arabic
 # (؟, and Urdu's ۔), Devanagari and Bengali (the danda ।, ॥), Burmese (။), Ethiopic (።) and Khmer (។).
 SENTENCE_MARKS = ".!?…؟۔।॥။።។"
+# The ideographic full stop, exclamation and question marks: no space need follow them.
+IDEOGRAPHIC_MARKS = "。！？"
 # A list item's bullet opening a line (inscriptis writes "* Reply", "+ " a level down; trafilatura
 # "- "): kept in the text, but outside what rules and features read, so an item reads as the same
 # line without its bullet whatever wrote the dump.
 _BULLET = re.compile(r"[*•·◦▪‣+-]\s+(?=\S)")
-_SENTENCE_END = re.compile(rf"(?:[{SENTENCE_MARKS}:;。！？][{re.escape(CLOSERS)}]*|[\U0001F300-\U0001FAFF\u2600-\u27BF]|[:;]-?[)D(])\s*$")
+_SENTENCE_END = re.compile(rf"(?:[{SENTENCE_MARKS}{IDEOGRAPHIC_MARKS}:;][{re.escape(CLOSERS)}]*|[\U0001F300-\U0001FAFF\u2600-\u27BF]|[:;]-?[)D(])\s*$")
 
 
 def ends_as_sentence(text: str) -> bool:
