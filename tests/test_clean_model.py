@@ -140,7 +140,7 @@ def test_a_closing_heading_counts_by_the_prose_before_it():
     lines = ["Home", "Most Read", "Storm closes mountain pass", *PROSE[:4], "Most Read", "Bakery wins bread prize"]
     page = Page.from_text("\n".join(lines))
     apply_line_rules(page, RULES)
-    segments = page_segments(page, "en", classify(page, "en"), RULES.break_rules)
+    segments = page_segments(page, "en", classify(page, "en"), RULES)
     closing = segments.features[:, FEATURES.index("breaks_after_prose")].tolist()
     assert closing[:7] == [0.0] * 7
     assert closing[-1] == 1.0

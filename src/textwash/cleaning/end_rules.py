@@ -35,7 +35,7 @@ def apply_end_rules(page: Page, rules: RuleSet, is_prose: Callable[[Line], bool]
     for index, line in enumerate(page.lines):
         if not line.text:
             continue
-        for rule in rules.end_rules:
+        for rule in rules.possible(line, rules.end_rules):
             if prose_before >= rule.min_lines_before and rule.pattern.fullmatch(line.text):
                 if extracted and sum(later.kept and is_prose(later) for later in page.lines[index + 1:]) >= prose_before:
                     continue

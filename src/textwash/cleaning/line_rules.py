@@ -17,7 +17,7 @@ def apply_line_rules(page: Page, rules: RuleSet) -> None:
         if not line.kept:
             continue
         words, text = line.words, line.text
-        for rule in rules.line_rules:
+        for rule in rules.possible(line, rules.line_rules):
             if rule.max_words is not None and words > rule.max_words:
                 continue
             if rule.pattern.fullmatch(text):
@@ -28,7 +28,7 @@ def apply_line_rules(page: Page, rules: RuleSet) -> None:
                         page.cut(previous, rule.reason)
                 break
         else:
-            if (heading := matching_break(line, rules.break_rules)) is not None:
+            if (heading := matching_break(line, rules)) is not None:
                 page.cut(line, heading.reason)
                 if heading.closes:
                     _cut_items_under(page, index, heading.reason)
@@ -45,10 +45,11 @@ def _cut_items_under(page: Page, index: int, reason: str) -> None:
         page.cut(line, reason)
 
 
-def matching_break(line: Line, break_rules: tuple[BreakRule, ...]) -> BreakRule | None:
+def matching_break(line: Line, rules: RuleSet) -> BreakRule | None:
     """The break rule (a comments or "most read" heading) the line matches, if any."""
-    for rule in break_rules:
-        if line.words <= rule.max_words and rule.pattern.fullmatch(line.text):
+    words = line.words
+    for rule in rules.possible(line, rules.break_rules):
+        if words <= rule.max_words and rule.pattern.fullmatch(line.text):
             return rule
     return None
 

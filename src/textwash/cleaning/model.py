@@ -32,7 +32,7 @@ from textwash.cleaning.layer import Layer, PageState, guarded
 from textwash.cleaning.line_rules import matching_break
 from textwash.cleaning.line_classes import LineClass, is_menu_item, own_class, stoplist
 from textwash.model.page import CLOSERS, IDEOGRAPHIC_MARKS, SENTENCE_MARKS, WORD_CHARS, Line, Page, ends_as_sentence
-from textwash.cleaning.ruleset import BreakRule
+from textwash.cleaning.ruleset import RuleSet
 from textwash.cleaning.trees import Booster, feature_names
 from textwash.model.schema import LOW_CONFIDENCE
 from textwash.reasons import AFTER_END, DESCRIPTION, METADATA_FAMILY, MODEL_FAMILY, TEMPLATE, TITLE, model_reason, reason_family
@@ -108,10 +108,11 @@ def _reason_flags(reason: str | None) -> tuple[int, int, int, int]:
 
 
 def page_segments(page: Page, language: str | None, classes: dict[int, LineClass],
-                  break_rules: tuple[BreakRule, ...] = ()) -> Segments:
+                  rules: RuleSet | None = None) -> Segments:
     """Every line of `page` that holds text, with its features (see FEATURES); `classes` are the
-    kept lines' line classes (line_classes.classify)."""
+    kept lines' line classes (line_classes.classify); `rules`' break rules mark the headings."""
     lines = [line for line in page.lines if line.text]
+    break_rules = rules.break_rules if rules is not None else ()
     stopwords = stoplist(language)
     rows: list[tuple] = []
     distinct_words = [set(line.lowered) for line in lines]
@@ -124,7 +125,8 @@ def page_segments(page: Page, language: str | None, classes: dict[int, LineClass
     lowered_texts = [line.text.lower() for line in lines]
     same_text = Counter(lowered_texts)
     heading_words = max((rule.max_words for rule in break_rules), default=0)
-    headings = [matching_break(line, break_rules) if line.words <= heading_words else None for line in lines]
+    headings = [matching_break(line, rules) if rules is not None and line.words <= heading_words else None
+                for line in lines]
     for i, (line, distinct, heading, lowered) in enumerate(zip(lines, distinct_words, headings, lowered_texts)):
         text, tokens, size = line.text, line.tokens, line.size
         chars = len(text)
@@ -576,7 +578,7 @@ class SegmentModelLayer(Layer):
     @staticmethod
     def segments(state: PageState) -> Segments:
         """The features of the page's segments, as the model reads them."""
-        return page_segments(state.page, state.language, state.classes, state.rules.break_rules)
+        return page_segments(state.page, state.language, state.classes, state.rules)
 
     def apply_batch(self, states: list[PageState]) -> None:
         judged: list[tuple[PageState, Segments]] = []

@@ -4,9 +4,13 @@ from __future__ import annotations
 import functools
 import re
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
+from typing import TypeVar
+
+from textwash.cleaning.screen import RuleScreen
+from textwash.model.page import Line
 
 
 @dataclass(frozen=True)
@@ -36,11 +40,36 @@ class BreakRule(Rule):
     ends: bool = False  # once the article has begun, what follows the heading is never article (comments)
 
 
+R = TypeVar("R", bound=Rule)
+
+
 @dataclass(frozen=True)
 class RuleSet:
     line_rules: tuple[LineRule, ...]
     end_rules: tuple[EndRule, ...]
     break_rules: tuple[BreakRule, ...] = ()
+    # Which rules may match a line, told in one pass over it (cleaning/screen.py), and for each
+    # group of rules and set of bits the rules of the group those bits leave.
+    _screen: RuleScreen = field(init=False, repr=False, compare=False)
+    _leaving: dict[tuple[int, int], tuple] = field(init=False, repr=False, compare=False, default_factory=dict)
+
+    def __post_init__(self) -> None:
+        rules = self.line_rules + self.break_rules + self.end_rules
+        object.__setattr__(self, "_screen", RuleScreen([rule.pattern for rule in rules]))
+
+    def possible(self, line: Line, group: tuple[R, ...]) -> tuple[R, ...]:
+        """The rules of `group` (this set's line, break or end rules, in order) that may match the
+        line's text in full: the others cannot, and need not be tried."""
+        told_for = line.rule_bits_for
+        if told_for is None or told_for[0] is not line.text or told_for[1] is not self._screen:
+            line.rule_bits, line.rule_bits_for = self._screen.possible(line.text), (line.text, self._screen)
+        offset = (0 if group is self.line_rules else len(self.line_rules) if group is self.break_rules
+                  else len(self.line_rules) + len(self.break_rules))
+        bits = line.rule_bits >> offset & ((1 << len(group)) - 1)
+        leaving = self._leaving.get((offset, bits))
+        if leaving is None:
+            leaving = self._leaving[offset, bits] = tuple(rule for i, rule in enumerate(group) if bits >> i & 1)
+        return leaving
 
 
 def _compile(name: str, patterns: list[str]) -> re.Pattern[str]:

@@ -91,6 +91,10 @@ class Line:
     _size: float | None = field(default=None, init=False, repr=False, compare=False)
     _sentence_of: str | None = field(default=None, init=False, repr=False, compare=False)
     _sentence: bool = field(default=False, init=False, repr=False, compare=False)
+    # Which rules of a rule set may match the text (RuleSet.possible), with the text and the set's
+    # screen they were told for.
+    rule_bits: int = field(default=0, init=False, repr=False, compare=False)
+    rule_bits_for: tuple[str, object] | None = field(default=None, init=False, repr=False, compare=False)
 
     @property
     def kept(self) -> bool:
