@@ -6,6 +6,7 @@ import datetime as dt
 import gzip
 import json
 import re
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -102,3 +103,12 @@ def test_a_rule_set_tries_only_what_its_screen_lets_through():
                         "[[line]]\nname = 'credit'\nreason = 'credit'\npatterns = ['photo: .*']\n")
     assert [rule.name for rule in rules.possible(Line(1, "Photo: Agency"), rules.line_rules)] == ["credit"]
     assert rules.possible(Line(1, "The council met on Tuesday."), rules.line_rules) == ()
+
+
+def test_threads_screen_at_once():
+    """Batches run in threads: each needs its own scratch space (Hyperscan's scan fails on one in use)."""
+    texts = ["Advertisement", "12 Comments", "The council met on Tuesday.", "Photo: Agency"] * 500
+    expected = [RULES._screen.possible(text) for text in texts]
+    with ThreadPoolExecutor(4) as pool:
+        results = list(pool.map(lambda _: [RULES._screen.possible(text) for text in texts], range(8)))
+    assert all(result == expected for result in results)

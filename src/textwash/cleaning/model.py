@@ -42,8 +42,8 @@ MODEL_PATH = Path(__file__).parent / "models" / "segments.json.gz"
 
 _LINK = re.compile(r"https?://|www\.|\S@\S|(?:^|\s)[@#]\w|\.(?:com|org|net|html?|php)\b", re.IGNORECASE)
 # What every match of _LINK holds (lower-cased): most lines hold none, and are not searched.
-_LINK_MARKS = ("://", "www.", "@", "#", ".com", ".org", ".net", ".htm", ".php")
-_DIGITS = re.compile(r"\d+")
+_LINK_MARKS = re.compile(r"://|www\.|@|#|\.com|\.org|\.net|\.htm|\.php")
+_NOT_DIGITS = re.compile(r"\D+")
 _SYMBOLS = re.compile(r"[^\w\s]+")
 _INNER_SENTENCE_END = re.compile(rf"[{WORD_CHARS}][{SENTENCE_MARKS}{IDEOGRAPHIC_MARKS}][{re.escape(CLOSERS)}]*\s+\S")
 _COPYRIGHT = re.compile(r"©|\(c\)\s*\d{4}", re.IGNORECASE)
@@ -133,8 +133,8 @@ def page_segments(page: Page, language: str | None, classes: dict[int, LineClass
         words = max(len(tokens), 1)
         word_chars = sum(map(len, tokens))
         initials = [token[0] for token in tokens if token[0].isalpha()]
-        digit_runs = _DIGITS.findall(text)
-        numbers.append(sum([token[0].isdigit() for token in tokens]) if digit_runs else 0)
+        digits = len(_NOT_DIGITS.sub("", text))  # one pass: most segments hold no digit
+        numbers.append(sum([token[0].isdigit() for token in tokens]) if digits else 0)
         cls = classes.get(line.number)
         sentence = line.ends_sentence
         runs = _word_runs(line.lowered)
@@ -150,11 +150,11 @@ def page_segments(page: Page, language: str | None, classes: dict[int, LineClass
             _SYMBOLS.match(text) is not None,
             (sum(map(stopwords.__contains__, line.lowered)) / words) if stopwords is not None and tokens else math.nan,
             sum(map(str.isupper, initials)) / len(initials) if initials else 0.0,
-            sum(map(len, digit_runs)) / chars,  # runs, not characters: fewer objects
+            digits / chars,
             # Neither word nor space characters ([^\w\s]): tokens are the \w runs, split() cuts at \s.
             (sum(map(len, text.split())) - word_chars) / chars,
             word_chars / words,
-            len(_LINK.findall(text)) if any(map(lowered.__contains__, _LINK_MARKS)) else 0,
+            len(_LINK.findall(text)) if _LINK_MARKS.search(lowered) else 0,
             _COPYRIGHT.search(text) is not None,
             is_menu_item(line),
             *_reason_flags(line.reason),

@@ -48,12 +48,17 @@ class RuleSet:
     line_rules: tuple[LineRule, ...]
     end_rules: tuple[EndRule, ...]
     break_rules: tuple[BreakRule, ...] = ()
-    # Which rules may match a line, told in one pass over it (cleaning/screen.py), and for each
-    # group of rules and set of bits the rules of the group those bits leave.
+    # Which rules may match a line, told in one pass over it (cleaning/screen.py); where each group
+    # of rules stands among the screen's bits; and for each group and set of bits, its rules left.
     _screen: RuleScreen = field(init=False, repr=False, compare=False)
+    _bits_of: dict[int, tuple[int, int]] = field(init=False, repr=False, compare=False, default_factory=dict)
     _leaving: dict[tuple[int, int], tuple] = field(init=False, repr=False, compare=False, default_factory=dict)
 
     def __post_init__(self) -> None:
+        offset = 0
+        for group in (self.line_rules, self.break_rules, self.end_rules):
+            self._bits_of[id(group)] = (offset, (1 << len(group)) - 1)
+            offset += len(group)
         rules = self.line_rules + self.break_rules + self.end_rules
         object.__setattr__(self, "_screen", RuleScreen([rule.pattern for rule in rules]))
 
@@ -63,9 +68,10 @@ class RuleSet:
         told_for = line.rule_bits_for
         if told_for is None or told_for[0] is not line.text or told_for[1] is not self._screen:
             line.rule_bits, line.rule_bits_for = self._screen.possible(line.text), (line.text, self._screen)
-        offset = (0 if group is self.line_rules else len(self.line_rules) if group is self.break_rules
-                  else len(self.line_rules) + len(self.break_rules))
-        bits = line.rule_bits >> offset & ((1 << len(group)) - 1)
+        offset, width = self._bits_of[id(group)]
+        bits = line.rule_bits >> offset & width
+        if not bits:
+            return ()
         leaving = self._leaving.get((offset, bits))
         if leaving is None:
             leaving = self._leaving[offset, bits] = tuple(rule for i, rule in enumerate(group) if bits >> i & 1)

@@ -16,6 +16,7 @@ import hashlib
 import logging
 import platform
 import re
+import threading
 from importlib import metadata
 
 from textwash.atomic import atomic_path
@@ -155,11 +156,13 @@ class RuleScreen:
         special = {chr(code) for letter in letters for code in _casefix._EXTRA_CASES.get(ord(letter), ())} | {"\u0130"}
         self._special = re.compile("[" + re.escape("".join(sorted(special))) + "\n]")
         self._database = _database(expressions, ids)
-        self._hits = 0
-        self._on_match = self._record
+        self._local = threading.local()  # a scratch space per thread: batches run in threads
 
-    def _record(self, index: int, start: int, end: int, flags: int, context: object) -> None:
-        self._hits |= 1 << index
+    def _scratch(self):
+        scratch = getattr(self._local, "scratch", None)
+        if scratch is None:
+            scratch = self._local.scratch = hyperscan.Scratch(self._database)
+        return scratch
 
     def possible(self, text: str) -> int:
         """Bit i is set when rule i may match `text` in full.
@@ -174,9 +177,13 @@ class RuleScreen:
             data = text.lower().encode()
         except UnicodeEncodeError:  # a lone surrogate: Hyperscan reads valid UTF-8 only
             return self.every
-        self._hits = self._unscreened
-        self._database.scan(data, match_event_handler=self._on_match)
-        return self._hits
+        hits = [self._unscreened]
+        self._database.scan(data, match_event_handler=_record, context=hits, scratch=self._scratch())
+        return hits[0]
+
+
+def _record(index: int, start: int, end: int, flags: int, hits: list[int]) -> None:
+    hits[0] |= 1 << index
 
 
 def _database(expressions: list[bytes], ids: list[int]):
@@ -187,9 +194,7 @@ def _database(expressions: list[bytes], ids: list[int]):
     key = repr((metadata.version("hyperscan"), platform.machine(), flags, expressions, ids)).encode()
     path = cache_root() / f"rule-screen-{hashlib.sha256(key).hexdigest()[:16]}.hsdb"
     try:
-        database = hyperscan.loadb(path.read_bytes(), hyperscan.HS_MODE_BLOCK)
-        database.scratch = hyperscan.Scratch(database)  # compile() makes one, loadb() does not
-        return database
+        return hyperscan.loadb(path.read_bytes(), hyperscan.HS_MODE_BLOCK)
     except (OSError, hyperscan.error):  # not cached yet, or cached by another build of the library
         pass
     database = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
