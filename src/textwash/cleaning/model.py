@@ -78,6 +78,7 @@ FEATURES = (
        "chrome_to_prose", "table_run")
 )
 
+_COLUMN = {name: index for index, name in enumerate(FEATURES)}
 _CLASS_CODE = {LineClass.BAD: 0, LineClass.SHORT: 1, LineClass.NEAR: 2, LineClass.GOOD: 3}
 
 
@@ -122,6 +123,7 @@ def page_segments(page: Page, language: str | None, classes: dict[int, LineClass
     shared = {word for word, count in vocabulary.items() if count > 1}  # words of more than one segment
     seen_runs: set[tuple[str, ...]] = set()  # the 4-word runs of the segments before
     numbers: list[int] = []  # per segment, its tokens that start with a digit
+    sizes: list[float] = []
     lowered_texts = [line.text.lower() for line in lines]
     same_text = Counter(lowered_texts)
     heading_words = max((rule.max_words for rule in break_rules), default=0)
@@ -129,6 +131,7 @@ def page_segments(page: Page, language: str | None, classes: dict[int, LineClass
                 for line in lines]
     for i, (line, distinct, heading, lowered) in enumerate(zip(lines, distinct_words, headings, lowered_texts)):
         text, tokens, size = line.text, line.tokens, line.size
+        sizes.append(size)
         chars = len(text)
         words = max(len(tokens), 1)
         word_chars = sum(map(len, tokens))
@@ -180,15 +183,9 @@ def page_segments(page: Page, language: str | None, classes: dict[int, LineClass
     not_topic = {word for word in vocabulary if len(word) <= 2} | (stopwords or frozenset())
     content = [distinct - not_topic for distinct in distinct_words]
     title = set().union(*(words for line, words in zip(lines, content) if line.reason == TITLE))
-    return Segments(lines, _with_context(own, lines, classes, page_has_stoplist=stopwords is not None,
+    return Segments(lines, _with_context(own, np.array(sizes, dtype=np.float64), page_has_stoplist=stopwords is not None,
                                          content=content, title=title, numbers=np.array(numbers, dtype=np.int64)),
                     ends_article, closing_cut)
-
-
-def _class_score(size: float, cls: LineClass) -> float:
-    """A kept line's weight for the best stretch of prose: its size if prose, else against it by at
-    least CHROME_FLOOR (a long run of one-word links is a real gap)."""
-    return size if cls is LineClass.GOOD else -max(CHROME_FLOOR, size)
 
 
 def _word_runs(words: list[str]) -> list[tuple[str, ...]]:
@@ -202,9 +199,9 @@ def _word_runs(words: list[str]) -> list[tuple[str, ...]]:
     return list(zip(words, words[1:], words[2:], words[3:]))
 
 
-def _with_context(own: np.ndarray, lines: list[Line], classes: dict[int, LineClass], page_has_stoplist: bool,
-                  content: list[set[str]], title: set[str], numbers: np.ndarray) -> np.ndarray:
-    n = len(lines)
+def _with_context(own: np.ndarray, sizes: np.ndarray, page_has_stoplist: bool, content: list[set[str]], title: set[str],
+                  numbers: np.ndarray) -> np.ndarray:
+    n = len(sizes)
     col = {name: own[:, j] for j, name in enumerate(_OWN)}
     cut_any = (col["cut_rule"] + col["cut_metadata"] + col["cut_template"] + col["cut_end"]) > 0
     neighbour_cols = {**col, "cut_any": cut_any.astype(np.float64)}
@@ -219,7 +216,11 @@ def _with_context(own: np.ndarray, lines: list[Line], classes: dict[int, LineCla
     run_id = np.cumsum(np.concatenate(([1], menu[1:] != menu[:-1]))) if n else np.zeros(0, dtype=int)
     run_length = np.bincount(run_id)[run_id] * menu if n else np.zeros(0)
     # The best-scoring stretch of prose by the line classes: prose counts for, chrome against.
-    scores = [_class_score(line.size, classes[line.number]) if line.number in classes else 0.0 for line in lines]
+    # A kept line weighs its size if prose, else against it by at least CHROME_FLOOR (a long run of
+    # one-word links is a real gap); a line already cut weighs nothing.
+    context_class = col["context_class"]
+    scores = np.where(context_class == _CLASS_CODE[LineClass.GOOD], sizes,
+                      np.where(context_class < 0, 0.0, -np.maximum(CHROME_FLOOR, sizes))).tolist()
     in_region = np.zeros(n)
     if (span := best_stretch(scores)) is not None:
         in_region[span[0]:span[1]] = 1.0
@@ -407,30 +408,29 @@ def article_states(probabilities: np.ndarray, switch_cost: float = SWITCH_COST) 
     return states
 
 
-def _cut_kind(line: Line, features: np.ndarray, where: str) -> str:
-    if features[_OWN.index("copyright")]:
+def _cut_kind(size: float, copyright: bool, menu_item: bool, sentence: bool, where: str) -> str:
+    if copyright:
         return LEGAL
-    if features[_OWN.index("menu_item")]:
+    if menu_item:
         return MENU
     if where == "before":
         return HEADER
     if where == "inside":
         return INSIDE
-    if features[_OWN.index("sentence")] and line.size >= _COMMENT_WORDS:
+    if sentence and size >= _COMMENT_WORDS:
         return COMMENT
-    return TEASER if line.size >= _TEASER_WORDS else FOOTER
+    return TEASER if size >= _TEASER_WORDS else FOOTER
 
 
-def reads_as_prose(line: Line) -> bool:
-    """A segment of PROSE_WORDS words or more that ends a sentence, or holds one end (a piece of a
-    one-line dump ends where the next block begins, not always at a full stop).
+def reads_as_prose(size: np.ndarray, sentence: np.ndarray, inner_sentences: np.ndarray) -> np.ndarray:
+    """Which segments (by size, and their `sentence` and `inner_sentences` features) have
+    PROSE_WORDS words or more and end a sentence, or hold one end (a piece of a one-line dump ends
+    where the next block begins, not always at a full stop).
 
-    >>> reads_as_prose(Line(1, "The council voted on Tuesday. The buses will run every ten minutes from"))
-    True
-    >>> reads_as_prose(Line(1, "Home News Politics Business Markets Technology Science Health Sport Culture"))
-    False
+    >>> reads_as_prose(np.array([12.0, 12.0, 12.0, 4.0]), np.array([1.0, 0.0, 0.0, 1.0]), np.array([0.0, 0.1, 0.0, 0.0])).tolist()
+    [True, True, False, False]
     """
-    return line.size >= PROSE_WORDS and (line.ends_sentence or _INNER_SENTENCE_END.search(line.text) is not None)
+    return (size >= PROSE_WORDS) & ((sentence > 0) | (inner_sentences > 0))
 
 
 def page_confidence(kept_probability: float, kept_words: float, kept_prose_words: float, cut_prose_words: float) -> float:
@@ -475,8 +475,8 @@ def apply_model(page: Page, segments: Segments, probabilities: np.ndarray, switc
     # next to it (the model leans to keep a short line beside prose: most are sub-headings).
     # Rows of a table of figures (a league table, a price list) are short and end no sentence as
     # menu links do, but they are content where the model keeps them.
-    table_row = segments.features[:, FEATURES.index("table_run")] >= math.log1p(TABLE_ROWS)
-    item = (segments.features[:, _OWN.index("menu_item")] > 0) & ~table_row
+    table_row = segments.features[:, _COLUMN["table_run"]] >= math.log1p(TABLE_ROWS)
+    item = (segments.features[:, _COLUMN["menu_item"]] > 0) & ~table_row
     kept = _trimmed(article & candidate, item)
     fallback = not kept.any()
     if fallback and candidate.any():
@@ -488,7 +488,8 @@ def apply_model(page: Page, segments: Segments, probabilities: np.ndarray, switc
         kept &= candidate
         if (solid := np.flatnonzero(kept & ~item)).size:
             kept[solid[-1] + 1:] = False  # the links that close it go, as a kept stretch's do
-    prose = np.array([reads_as_prose(line) for line in lines])
+    features = segments.features
+    prose = reads_as_prose(size, features[:, _COLUMN["sentence"]], features[:, _COLUMN["inner_sentences"]])
     kept_prose = np.where(kept & prose, size, 0)
     begun = np.cumsum(kept_prose > 0) >= MIN_ARTICLE_LINES
     # A heading that ends the article needs the article before it: where the model keeps more
@@ -501,12 +502,14 @@ def apply_model(page: Page, segments: Segments, probabilities: np.ndarray, switc
     indices = np.flatnonzero(kept)
     first, last = (indices[0], indices[-1]) if len(indices) else (len(lines), -1)
     cut_prose = size[judged & ~kept & prose].sum()
-    for i, line in enumerate(lines):
-        if kept[i]:
+    kinds = zip(size.tolist(), (features[:, _COLUMN["copyright"]] > 0).tolist(), (features[:, _COLUMN["menu_item"]] > 0).tolist(),
+                (features[:, _COLUMN["sentence"]] > 0).tolist())
+    for i, (line, is_kept, is_candidate, kind) in enumerate(zip(lines, kept.tolist(), candidate.tolist(), kinds)):
+        if is_kept:
             line.reason = None
-        elif candidate[i] and line.reason is None:
+        elif is_candidate and line.reason is None:
             where = "before" if i < first else "after" if i > last else "inside"
-            page.cut(line, COMMENT if closing.size and i > closing[0] else _cut_kind(line, segments.features[i], where))
+            page.cut(line, COMMENT if closing.size and i > closing[0] else _cut_kind(*kind, where))
     kept_probability = float(np.average(probabilities[kept], weights=size[kept] + 1)) if kept.any() else 0.0
     confidence = page_confidence(kept_probability, size[kept].sum(), size[kept & prose].sum(), cut_prose)
     page.confidence = min(confidence, LOW_CONFIDENCE - 0.01) if fallback else confidence
