@@ -47,7 +47,7 @@ def test_no_rule_that_matches_a_line_of_a_real_page_is_screened_out():
         possible += bin(bits).count("1")
     assert len(lines) > 20_000 and matched > 500
     # and it screens: most lines leave no rule to try
-    assert possible < 0.2 * len(lines)
+    assert possible < len(lines) / 4
 
 
 @pytest.mark.parametrize("text", [
@@ -70,7 +70,7 @@ def test_text_hyperscan_cannot_read_passes_every_rule():
     assert RULES._screen.possible("Share \ud800") == RULES._screen.every
 
 
-def test_the_rules_file_is_unchanged_by_the_screen_on_the_samples(monkeypatch, sample_paths):
+def test_the_samples_are_cleaned_the_same_with_and_without_the_screen(monkeypatch, sample_paths):
     root = sample_paths[0].parent
     names = [path.name for path in sample_paths]
     now = dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc)

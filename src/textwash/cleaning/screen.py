@@ -1,14 +1,16 @@
-"""A screen in front of the rules: one pass of a multi-pattern matcher over a line tells which rules
-could match it in full, so Python's `re` tries only those (on most lines, none).
+"""A screen in front of the rules: one Hyperscan pass over a line tells which rules could match it
+in full, so Python's `re` tries only those (on most lines, none).
 
 The rules stay Python regular expressions, matched by `re` as before; the screen never decides a
 cut. Each rule's pattern is parsed by `re`'s own parser and written anew for Hyperscan as a pattern
-that matches everything the rule matches and possibly more: lookarounds and word boundaries are
-dropped, `\\w`, `\\d` and `\\s` keep their exact ASCII part and admit every non-ASCII character, and
-letters match in both cases against the lower-cased line. A line the lower-casing could misread
-(one holding a character that `re` folds specially, such as "ſ" for "s") passes every rule, as
-does every line when Hyperscan is not installed or a pattern cannot be rewritten: the screen then
-only costs what it saves, never a cut.
+that matches everything the rule matches, and possibly more. It is matched on the UTF-8 bytes of the
+lower-cased line, with its own letters lower-cased; any character beyond ASCII is a run of bytes
+0x80-0xFF there. Lookarounds and word boundaries are dropped, `\\w`, `\\d` and `\\s` keep their exact
+ASCII part and admit any character beyond it, and a repeat of more than one is left open
+(".{0,300}" becomes ".{0,}": bounded repeats are costly to compile). A line the lower-casing could
+misread (one holding a character `re` folds specially, such as "ſ" for "s") passes every rule, as
+does every line when Hyperscan is not installed, and a rule whose pattern cannot be rewritten is
+always tried: the screen can only save work, never change a cut.
 """
 from __future__ import annotations
 
@@ -30,13 +32,13 @@ except ImportError:  # the screen is an accelerator: without it every rule is tr
 
 log = logging.getLogger(__name__)
 
-# Each character class keeps its exact ASCII part; beyond ASCII, it admits every character.
+# Each category keeps its exact ASCII part (in lower case, as the line is) and admits any
+# character beyond ASCII.
 _ASCII_PART = {"CATEGORY_WORD": "0123456789abcdefghijklmnopqrstuvwxyz_", "CATEGORY_DIGIT": "0123456789",
                "CATEGORY_SPACE": "\t\x0b\x0c\r\x1c\x1d\x1e\x1f "}
 _NEGATED = {"CATEGORY_NOT_WORD", "CATEGORY_NOT_DIGIT", "CATEGORY_NOT_SPACE"}
 _ASCII = {chr(code) for code in range(0x80)} - {"\n"}  # a line holds no "\n"
-# Any one character beyond ASCII, as UTF-8 bytes: patterns are matched on bytes, which Hyperscan
-# compiles in a fraction of the time its UTF-8 mode takes.
+# Any character beyond ASCII, as UTF-8 bytes (a run of them: a superset).
 _BEYOND_ASCII = rb"[\x80-\xff]+"
 
 
