@@ -17,7 +17,7 @@ from textwash.cleaning.screen import RuleScreen
 from textwash.document import process_batch
 from textwash.model.page import Line, Page
 
-pytestmark = pytest.mark.skipif(screen.hyperscan is None, reason="Hyperscan is not installed here")
+needs_hyperscan = pytest.mark.skipif(screen.hyperscan is None, reason="Hyperscan is not installed here")
 
 TRAINING = Path(__file__).parent.parent / "train" / "data"
 RULES = load_rules()
@@ -35,6 +35,7 @@ def _dump_lines() -> list[str]:
     return lines
 
 
+@needs_hyperscan
 def test_no_rule_that_matches_a_line_of_a_real_page_is_screened_out():
     lines = _dump_lines()
     matched = possible = 0
@@ -50,6 +51,7 @@ def test_no_rule_that_matches_a_line_of_a_real_page_is_screened_out():
     assert possible < len(lines) / 4
 
 
+@needs_hyperscan
 @pytest.mark.parametrize("text", [
     "ſhare",  # re folds the long s to "s": the lower-casing does not
     "SHARE ON FACEBOOK",
@@ -66,6 +68,7 @@ def test_a_rule_that_matches_passes_the_screen(text):
             assert bits >> index & 1, rule.name
 
 
+@needs_hyperscan
 def test_text_hyperscan_cannot_read_passes_every_rule():
     assert RULES._screen.possible("Share \ud800") == RULES._screen.every
 
@@ -87,6 +90,7 @@ def test_without_hyperscan_every_rule_is_tried(monkeypatch):
     assert unscreened.possible("The council met on Tuesday.") == 1
 
 
+@needs_hyperscan
 def test_the_compiled_screen_is_cached_and_a_damaged_cache_is_rebuilt(monkeypatch, tmp_path):
     monkeypatch.setenv("TEXTWASH_CACHE", str(tmp_path))
     patterns = [re.compile(r"(\d+ )?comments?", re.IGNORECASE), re.compile("tags?:.*", re.IGNORECASE)]
@@ -98,6 +102,7 @@ def test_the_compiled_screen_is_cached_and_a_damaged_cache_is_rebuilt(monkeypatc
     assert cached.read_bytes() != b"not a database"
 
 
+@needs_hyperscan
 def test_a_rule_set_tries_only_what_its_screen_lets_through():
     rules = parse_rules("[[line]]\nname = 'ad'\nreason = 'ad'\npatterns = ['advertisement']\n"
                         "[[line]]\nname = 'credit'\nreason = 'credit'\npatterns = ['photo: .*']\n")
@@ -105,6 +110,7 @@ def test_a_rule_set_tries_only_what_its_screen_lets_through():
     assert rules.possible(Line(1, "The council met on Tuesday."), rules.line_rules) == ()
 
 
+@needs_hyperscan
 def test_threads_screen_at_once():
     """Batches run in threads: each needs its own scratch space (Hyperscan's scan fails on one in use)."""
     texts = ["Advertisement", "12 Comments", "The council met on Tuesday.", "Photo: Agency"] * 500
