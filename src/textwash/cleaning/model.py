@@ -183,9 +183,9 @@ def page_segments(page: Page, language: str | None, classes: dict[int, LineClass
     not_topic = {word for word in vocabulary if len(word) <= 2} | (stopwords or frozenset())
     content = [distinct - not_topic for distinct in distinct_words]
     title = set().union(*(words for line, words in zip(lines, content) if line.reason == TITLE))
-    return Segments(lines, _with_context(own, np.array(sizes, dtype=np.float64), page_has_stoplist=stopwords is not None,
-                                         content=content, title=title, numbers=np.array(numbers, dtype=np.int64)),
-                    ends_article, closing_cut)
+    features = _with_context(own, np.array(sizes, dtype=np.float64), page_has_stoplist=stopwords is not None,
+                             content=content, title=title, numbers=np.array(numbers, dtype=np.int64))
+    return Segments(lines, features, ends_article, closing_cut)
 
 
 def _word_runs(words: list[str]) -> list[tuple[str, ...]]:
@@ -408,8 +408,8 @@ def article_states(probabilities: np.ndarray, switch_cost: float = SWITCH_COST) 
     return states
 
 
-def _cut_kind(size: float, copyright: bool, menu_item: bool, sentence: bool, where: str) -> str:
-    if copyright:
+def _cut_kind(size: float, legal: bool, menu_item: bool, sentence: bool, where: str) -> str:
+    if legal:
         return LEGAL
     if menu_item:
         return MENU
@@ -427,7 +427,8 @@ def reads_as_prose(size: np.ndarray, sentence: np.ndarray, inner_sentences: np.n
     PROSE_WORDS words or more and end a sentence, or hold one end (a piece of a one-line dump ends
     where the next block begins, not always at a full stop).
 
-    >>> reads_as_prose(np.array([12.0, 12.0, 12.0, 4.0]), np.array([1.0, 0.0, 0.0, 1.0]), np.array([0.0, 0.1, 0.0, 0.0])).tolist()
+    >>> size, sentence = np.array([12.0, 12.0, 12.0, 4.0]), np.array([1.0, 0.0, 0.0, 1.0])
+    >>> reads_as_prose(size, sentence, inner_sentences=np.array([0.0, 0.1, 0.0, 0.0])).tolist()
     [True, True, False, False]
     """
     return (size >= PROSE_WORDS) & ((sentence > 0) | (inner_sentences > 0))
@@ -502,8 +503,8 @@ def apply_model(page: Page, segments: Segments, probabilities: np.ndarray, switc
     indices = np.flatnonzero(kept)
     first, last = (indices[0], indices[-1]) if len(indices) else (len(lines), -1)
     cut_prose = size[judged & ~kept & prose].sum()
-    kinds = zip(size.tolist(), (features[:, _COLUMN["copyright"]] > 0).tolist(), (features[:, _COLUMN["menu_item"]] > 0).tolist(),
-                (features[:, _COLUMN["sentence"]] > 0).tolist())
+    flags = [(features[:, _COLUMN[name]] > 0).tolist() for name in ("copyright", "menu_item", "sentence")]
+    kinds = zip(size.tolist(), *flags)
     for i, (line, is_kept, is_candidate, kind) in enumerate(zip(lines, kept.tolist(), candidate.tolist(), kinds)):
         if is_kept:
             line.reason = None

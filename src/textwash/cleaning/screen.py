@@ -87,7 +87,8 @@ def _rewrite(items, letters: set[str]) -> bytes:
         elif name in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT"):
             # Large bounds (".{0,300}") are costly to compile: a repeat of more than one is left open.
             low, high, body = arg
-            out.append(b"(?:" + _rewrite(body, letters) + b")" + (b"{%d,%d}" % (low, high) if high <= 1 else b"{%d,}" % low))
+            bounds = b"{%d,%d}" % (low, high) if high <= 1 else b"{%d,}" % low
+            out.append(b"(?:" + _rewrite(body, letters) + b")" + bounds)
         elif name in ("AT", "ASSERT", "ASSERT_NOT"):
             continue  # anchors, boundaries and lookarounds only narrow a match
         else:
@@ -120,7 +121,9 @@ def _rewrite_set(members, letters: set[str]) -> bytes:
     letters.update(chars)
     if negated:  # it leaves out only its ASCII members: any character beyond ASCII may be one it admits
         return _char(_ASCII - chars, None)
-    return _char({char for char in chars if char.isascii()}, beyond if beyond is None else {char for char in chars if not char.isascii()})
+    if beyond is not None:
+        beyond = {char for char in chars if not char.isascii()}
+    return _char({char for char in chars if char.isascii()}, beyond)
 
 
 def widened(pattern: str) -> tuple[bytes, set[str]]:
